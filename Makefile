@@ -1,0 +1,63 @@
+# The course's commands. On a fresh machine (Python 3.11 + make) `make lab` and `make test` are all
+# a student or CI needs: both create the virtual environment and install the pinned set first.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# The stamp is newer than every file that decides what gets installed; editing one re-installs.
+STAMP := $(VENV)/.installed
+
+.PHONY: help setup lab test test-fast test-nnlib test-notebooks test-grading test-browser \
+        bench bench-grade grade-demo student build clean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+$(STAMP): requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Need $(PYTHON) on PATH (set PYTHON=/path/to/python3.11)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install everything (idempotent)
+
+student: setup  ## build the student versions into student/ (never overwrites a student's file)
+	$(PY) -m autograder student
+
+lab: student  ## open the course in JupyterLab (student versions in student/)
+	$(BIN)/jupyter lab --notebook-dir=student
+
+test: setup  ## the whole suite: nnlib, notebooks (nbval), grading, browser
+	$(BIN)/pytest
+	$(MAKE) --no-print-directory test-browser
+
+test-fast: setup  ## everything but the browser tests
+	$(BIN)/pytest
+
+test-nnlib: setup  ## nnlib's unit tests and doctests only
+	$(BIN)/pytest tests --ignore=tests/browser -k "not notebook and not grading" nnlib
+
+test-notebooks: setup  ## run every source notebook under nbval
+	$(BIN)/pytest --nbval-lax notebooks
+
+test-grading: setup  ## grading trust tests (real nbgrader)
+	$(BIN)/pytest tests/grading
+
+test-browser: setup  ## widgets in a real JupyterLab in headless Chromium
+	$(PY) -m tests.browser.setup
+	$(BIN)/pytest tests/browser -p no:cacheprovider
+
+bench: setup  ## nnlib vs scikit-learn (and PyTorch when installed): one table
+	$(PY) tests/bench/bench_nnlib.py
+
+bench-grade: setup  ## grading pipeline vs plain serial `nbgrader autograde`: one table
+	$(PY) -m autograder bench
+
+grade-demo: setup  ## the instructor's quick start: whole pipeline on the bundled sample class
+	$(PY) -m autograder demo
+
+clean:  ## remove everything generated (keeps .venv and student/)
+	rm -rf course build .pytest_cache tests/browser/artifacts
