@@ -1,0 +1,163 @@
+"""Small plotting helpers for the notebooks (matplotlib is imported inside the functions).
+
+Notebooks call these instead of writing plotting boilerplate, so a cell shows only the idea:
+
+>>> import numpy as np
+>>> t = tangent_approximation(lambda x: x**2 + np.sin(x), lambda x: 2*x + np.cos(x), x0=1.0, dx=0.5)
+>>> round(t.true_change, 4), round(t.linear_change, 4), round(t.error, 4)
+(1.406, 1.2702, 0.1359)
+
+Every plotting function takes an optional matplotlib ``ax`` and returns the ``ax`` it drew on;
+without one it makes a new figure with pyplot (shown inline by Jupyter). :func:`figure_to_svg`
+renders a figure to an SVG string without pyplot, which the widgets use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+__all__ = ["TangentApproximation", "tangent_approximation", "plot_function", "plot_tangent",
+           "plot_error_vs_step", "figure_to_svg", "new_figure"]
+
+
+@dataclass(frozen=True)
+class TangentApproximation:
+    """Δy ≈ dy/dx·Δx at one point: the numbers behind the tangent explorer.
+
+    Attributes: x0, dx, y0 = f(x0), y1 = f(x0 + dx), slope = f'(x0), true_change = y1 − y0,
+    linear_change = slope·dx, error = true_change − linear_change.
+    """
+
+    x0: float
+    dx: float
+    y0: float
+    y1: float
+    slope: float
+
+    @property
+    def true_change(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def linear_change(self) -> float:
+        return self.slope * self.dx
+
+    @property
+    def error(self) -> float:
+        return self.true_change - self.linear_change
+
+    @property
+    def relative_error(self) -> float:
+        """|error| / |Δy| (0 when Δy = 0 and the error is 0 too)."""
+        if self.true_change == 0:
+            return 0.0 if self.error == 0 else float("inf")
+        return abs(self.error) / abs(self.true_change)
+
+
+def tangent_approximation(f: Callable, df: Callable, x0: float, dx: float) -> TangentApproximation:
+    """Evaluate f and f' to compare the true change f(x0+Δx) − f(x0) with f'(x0)·Δx."""
+    x0, dx = float(x0), float(dx)
+    return TangentApproximation(x0, dx, float(f(x0)), float(f(x0 + dx)), float(df(x0)))
+
+
+def new_figure(figsize=(5.5, 3.6)):
+    """A matplotlib Figure that does not go through pyplot (nothing is shown or kept globally)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def figure_to_svg(fig) -> str:
+    """Render a matplotlib figure to an SVG string (no pyplot, no display)."""
+    import io
+
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg")
+    text = buffer.getvalue()
+    # drop the XML prolog and DOCTYPE so the SVG can be inlined in HTML
+    return text[text.index("<svg"):]
+
+
+def _axes(ax):
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=(5.5, 3.6), layout="constrained")
+    return ax
+
+
+def plot_function(f: Callable, x_range: Sequence[float] = (-3, 3), ax=None, *, label: str | None = None,
+                  n: int = 400, **kwargs):
+    """Plot y = f(x) over x_range (f must accept numpy arrays)."""
+    ax = _axes(ax)
+    x = np.linspace(float(x_range[0]), float(x_range[1]), int(n))
+    ax.plot(x, f(x), label=label, **kwargs)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.axhline(0, color="0.85", lw=0.8, zorder=0)
+    ax.axvline(0, color="0.85", lw=0.8, zorder=0)
+    if label:
+        ax.legend(loc="best", fontsize=9)
+    return ax
+
+
+def plot_tangent(f: Callable, df: Callable, x0: float, dx: float, ax=None, *,
+                 x_range: Sequence[float] | None = None, label: str = "f(x)"):
+    """Plot f, its tangent at x0, and the true change Δy next to the approximation f'(x0)·Δx.
+
+    The vertical segments at x0 + Δx show both changes; the gap between their tops is the error of
+    the linear approximation, which shrinks like Δx² as Δx → 0.
+    """
+    ax = _axes(ax)
+    t = tangent_approximation(f, df, x0, dx)
+    if x_range is None:
+        span = max(2.0, 2.5 * abs(dx))
+        x_range = (x0 - span, x0 + span)
+    plot_function(f, x_range, ax=ax, label=label, color="C0")
+    x = np.linspace(float(x_range[0]), float(x_range[1]), 2)
+    ax.plot(x, t.y0 + t.slope * (x - x0), color="C1", lw=1.3, label=f"tangent at x = {x0:.3g}")
+    x1 = x0 + dx
+    ax.plot([x1, x1], [t.y0, t.y1], color="C2", lw=3, label=f"true Δy = {t.true_change:.4g}")
+    ax.plot([x1 + 0.02 * (x_range[1] - x_range[0])] * 2, [t.y0, t.y0 + t.linear_change], color="C3",
+            lw=3, label=f"dy/dx·Δx = {t.linear_change:.4g}")
+    ax.plot([x0, x1], [t.y0, t.y0], color="0.5", lw=1, ls="--")
+    ax.plot([x0], [t.y0], "o", color="C1")
+    ax.plot([x1], [t.y1], "o", color="C2")
+    ax.legend(loc="best", fontsize=8)
+    ax.set_title(f"Δx = {dx:.3g}: error of the tangent approximation {t.error:.3g}", fontsize=10)
+    return ax
+
+
+def plot_error_vs_step(hs: Sequence[float], errors: Sequence[float], ax=None, *, order: int = 2,
+                       eps: float = float(np.finfo(float).eps), label: str = "measured error"):
+    """Log-log plot of a finite-difference error against the step h, with the two reference slopes.
+
+    ``order`` is the truncation order of the formula (2 for central differences, 1 for forward
+    differences): the reference line "truncation error ∝ h^order" is fitted to the largest h, and
+    "round-off ∝ ε/h" to the smallest h, where ε is the machine epsilon.
+    """
+    ax = _axes(ax)
+    hs = np.asarray(hs, dtype=float)
+    errors = np.abs(np.asarray(errors, dtype=float))
+    if hs.shape != errors.shape or hs.ndim != 1 or len(hs) < 2:
+        raise ValueError(f"hs and errors must be 1-D of the same length ≥ 2; got {hs.shape} and {errors.shape}")
+    if np.any(hs <= 0):
+        raise ValueError("step sizes h must be positive for a log-log plot")
+    order_idx = np.argsort(hs)
+    hs, errors = hs[order_idx], errors[order_idx]
+    shown = np.where(errors > 0, errors, np.nan)  # an exact 0 has no place on a log axis
+    ax.loglog(hs, shown, "o-", color="C0", label=label)
+    big, small = hs[-1], hs[0]
+    c_trunc = (errors[-1] if errors[-1] > 0 else 1.0) / big ** order
+    c_round = (errors[0] if errors[0] > 0 else eps) * small / eps
+    power = "h²" if order == 2 else ("h" if order == 1 else f"h^{order}")
+    ax.loglog(hs, c_trunc * hs ** order, "--", color="C1", label=f"truncation error ∝ {power}")
+    ax.loglog(hs, c_round * eps / hs, ":", color="C2", label="round-off ∝ ε/h")
+    ax.set_xlabel("step h")
+    ax.set_ylabel("|error|")
+    ax.legend(loc="best", fontsize=9)
+    return ax

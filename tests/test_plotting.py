@@ -1,0 +1,87 @@
+"""Tests for nnlib.plotting: the tangent numbers, and plots that draw what they claim (Agg backend)."""
+import math
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")  # no GUI in tests
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from nnlib.plotting import (figure_to_svg, new_figure, plot_error_vs_step, plot_function,  # noqa: E402
+                            plot_tangent, tangent_approximation)
+
+
+def f(x):
+    return x ** 2 + np.sin(x)
+
+
+def df(x):
+    return 2 * x + np.cos(x)
+
+
+def test_tangent_numbers():
+    """Δy, dy/dx·Δx and their difference for x² + sin x at x = 1, Δx = 0.5."""
+    t = tangent_approximation(f, df, 1.0, 0.5)
+    assert t.true_change == pytest.approx(1.5 ** 2 + math.sin(1.5) - 1 - math.sin(1.0), rel=1e-12)
+    assert t.linear_change == pytest.approx((2 + math.cos(1.0)) * 0.5, rel=1e-12)
+    assert t.error == pytest.approx(t.true_change - t.linear_change, rel=1e-12)
+
+
+def test_tangent_error_shrinks_like_dx_squared():
+    """Halving Δx divides the tangent error by about 4 (it is second order)."""
+    e1 = tangent_approximation(f, df, 1.0, 1e-2).error
+    e2 = tangent_approximation(f, df, 1.0, 5e-3).error
+    assert e1 / e2 == pytest.approx(4.0, rel=0.02)
+
+
+def test_relative_error_when_nothing_changes():
+    """A zero change with a zero error has relative error 0, not a division by zero."""
+    t = tangent_approximation(lambda x: 0 * x, lambda x: 0 * x, 1.0, 0.5)
+    assert t.relative_error == 0.0
+
+
+def test_plot_tangent_draws_curve_tangent_and_both_changes():
+    """The tangent plot has the curve, the tangent line and the two Δ segments, with a legend."""
+    fig = new_figure()
+    ax = plot_tangent(f, df, 1.0, 0.5, ax=fig.add_subplot())
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert any(lbl.startswith("tangent at") for lbl in labels)
+    assert any(lbl.startswith("true Δy") for lbl in labels)
+    assert any(lbl.startswith("dy/dx·Δx") for lbl in labels)
+    svg = figure_to_svg(fig)
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+
+
+def test_plot_error_vs_step_reference_lines():
+    """Log-log axes with the truncation (∝ h²) and round-off (∝ ε/h) reference lines."""
+    hs = np.logspace(-10, -1, 10)
+    errors = hs ** 2 + 1e-16 / hs
+    ax = plot_error_vs_step(hs, errors)
+    try:
+        assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+        labels = [line.get_label() for line in ax.get_lines()]
+        assert "truncation error ∝ h²" in labels and "round-off ∝ ε/h" in labels
+        trunc = next(line for line in ax.get_lines() if line.get_label().startswith("truncation"))
+        x, y = trunc.get_data()
+        np.testing.assert_allclose(np.diff(np.log(y)) / np.diff(np.log(x)), 2.0, rtol=1e-10)
+    finally:
+        plt.close(ax.figure)
+
+
+def test_plot_error_vs_step_validates_input():
+    """Mismatched lengths and non-positive steps are refused."""
+    with pytest.raises(ValueError, match="same length"):
+        plot_error_vs_step([1e-3, 1e-2], [1.0])
+    with pytest.raises(ValueError, match="positive"):
+        plot_error_vs_step([0.0, 1e-2], [1.0, 1.0])
+
+
+def test_plot_function_on_given_axes():
+    """plot_function draws on the axes it is given and returns them."""
+    fig = new_figure()
+    ax = fig.add_subplot()
+    assert plot_function(np.sin, (0, 3), ax=ax, label="sin") is ax
+    x, y = ax.get_lines()[0].get_data()
+    np.testing.assert_allclose(y, np.sin(x))
