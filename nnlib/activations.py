@@ -1,0 +1,261 @@
+"""Activation layers: Identity, Sigmoid, Tanh, ReLU (scalar, applied elementwise) and Softmax (vector).
+
+Conventions
+-----------
+* Input ``Z`` is a batch of pre-activations, shape ``(N, D)``, one example per row; the output
+  ``Y = f(Z)`` has the same shape and dtype (float32 stays float32).
+* ``backward(dY)`` takes ``dY = ∂L/∂Y`` and returns ``dZ = ∂L/∂Z``. Activations have no parameters.
+* ``jacobian(z)`` takes ONE example ``z`` of shape ``(D,)`` and returns the ``(D, D)`` matrix
+  ``J[i, j] = ∂y_i/∂z_j``: diagonal for the scalar activations, full for softmax.
+  For a batch, ``backward`` applies the same Jacobian row by row (a vector-Jacobian product
+  ``dz = dy J``) without ever building an ``(N, D, D)`` array.
+* Scalar activations also have ``derivative(z)``: the elementwise ``f'(z)``, any shape.
+
+Examples
+--------
+>>> import numpy as np
+>>> import nnlib
+>>> nnlib.ReLU().jacobian(np.array([-1.0, 0.0, 2.0]))
+array([[0., 0., 0.],
+       [0., 1., 0.],
+       [0., 0., 1.]])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ShapeError, _float_array, as_batch, check_finite
+from .layers import Layer
+
+__all__ = ["Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "sigmoid", "softmax"]
+
+
+def sigmoid(z):
+    """Logistic function ``σ(z) = 1 / (1 + e^(−z))``, computed without overflow for large |z|.
+
+    Uses ``e = exp(−|z|) ≤ 1``: ``σ(z) = 1/(1+e)`` for z ≥ 0 and ``e/(1+e)`` for z < 0, which are
+    the same function, so no ``exp`` ever overflows. Keeps float32 as float32.
+
+    Examples
+    --------
+    >>> sigmoid(np.array([0.0, 1000.0, -1000.0]))
+    array([0.5, 1. , 0. ])
+    """
+    z = _float_array(z)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0, e).astype(z.dtype, copy=False) / (1 + e)
+
+
+def softmax(Z, axis=-1):
+    """Softmax along ``axis`` (default: each row), stable: subtracts the row max before ``exp``.
+
+    ``softmax(z)_j = e^(z_j) / Σ_k e^(z_k)``; shifting z by a constant does not change it.
+
+    Examples
+    --------
+    >>> softmax(np.array([[1.885, 2.454]])).round(3)
+    array([[0.361, 0.639]])
+    >>> softmax(np.array([1000.0, 1000.0]))
+    array([0.5, 0.5])
+    """
+    Z = _float_array(Z)
+    E = np.exp(Z - Z.max(axis=axis, keepdims=True))
+    return E / E.sum(axis=axis, keepdims=True)
+
+
+class _Activation(Layer):
+    """Shared plumbing: validate Z, cache Z and Y, check forward-before-backward."""
+
+    def forward(self, Z):
+        """Return ``Y = f(Z)`` for a batch Z of shape (N, D)."""
+        Z = as_batch(Z, repr(self))
+        check_finite(Z, repr(self))
+        self.Z = Z
+        self.Y = self._f(Z)
+        self._forward_done = True
+        return self.Y
+
+    def backward(self, dY):
+        """Given ``dY = ∂L/∂Y`` (N, D), return ``dZ = ∂L/∂Z`` (N, D)."""
+        self._check_forward_done()
+        dY = np.asarray(dY, dtype=self.Y.dtype)
+        if dY.shape != self.Y.shape:
+            raise ShapeError(f"{self!r}.backward expects dY with the shape of forward's output "
+                             f"{self.Y.shape} = (N, D), but got {dY.shape}.")
+        return self._vjp(dY)
+
+    @staticmethod
+    def _one_example(z, who):
+        z = _float_array(z)
+        if z.ndim != 1:
+            raise ShapeError(f"{who}.jacobian takes ONE example z of shape (D,), but got shape "
+                             f"{z.shape}. For row n of a batch pass Z[n].")
+        return z
+
+
+class _ScalarActivation(_Activation):
+    """An activation applied to each entry separately: its Jacobian is diagonal."""
+
+    def derivative(self, z):
+        """Elementwise derivative ``f'(z)``, same shape as z."""
+        raise NotImplementedError  # pragma: no cover
+
+    def jacobian(self, z):
+        """``(D, D)`` Jacobian ``∂y/∂z`` for one example z of shape (D,): ``diag(f'(z))``."""
+        return np.diag(self.derivative(self._one_example(z, repr(self))))
+
+    def _vjp(self, dY):
+        # Diagonal Jacobian: the vector-Jacobian product is an elementwise product.
+        return dY * self.derivative(self.Z)
+
+
+class Identity(_ScalarActivation):
+    """``f(z) = z``; ``f'(z) = 1``. Useful as a "no activation" placeholder.
+
+    Examples
+    --------
+    >>> Identity()(np.array([[-2.0, 3.0]]))
+    array([[-2.,  3.]])
+    """
+
+    def _f(self, Z):
+        return Z
+
+    def derivative(self, z):
+        return np.ones_like(_float_array(z))
+
+    def _vjp(self, dY):
+        return dY
+
+
+class Sigmoid(_ScalarActivation):
+    """Logistic sigmoid ``σ(z) = 1 / (1 + e^(−z))``; ``σ'(z) = σ(z)(1 − σ(z))``.
+
+    Stable for large |z| (no overflow warnings): see :func:`sigmoid`.
+
+    Examples
+    --------
+    >>> Sigmoid()(np.array([[1.885, 2.454]])).round(3)
+    array([[0.868, 0.921]])
+    >>> Sigmoid().derivative(np.array([0.0]))
+    array([0.25])
+    """
+
+    def _f(self, Z):
+        return sigmoid(Z)
+
+    def derivative(self, z):
+        s = sigmoid(z)
+        return s * (1 - s)
+
+    def _vjp(self, dY):
+        # Reuse the cached output instead of recomputing exp: σ' = Y (1 − Y).
+        return dY * self.Y * (1 - self.Y)
+
+
+class Tanh(_ScalarActivation):
+    """Hyperbolic tangent ``tanh(z)``; ``tanh'(z) = 1 − tanh(z)²``.
+
+    Examples
+    --------
+    >>> Tanh().derivative(np.array([0.0]))
+    array([1.])
+    """
+
+    def _f(self, Z):
+        return np.tanh(Z)
+
+    def derivative(self, z):
+        return 1 - np.tanh(_float_array(z)) ** 2
+
+    def _vjp(self, dY):
+        return dY * (1 - self.Y * self.Y)
+
+
+class ReLU(_ScalarActivation):
+    """Rectified linear unit ``f(z) = max(0, z)``.
+
+    Parameters
+    ----------
+    subgradient_at_zero : float, default 1.0
+        The value used for ``f'(0)``, where ReLU has a kink and no derivative. Any value in [0, 1]
+        is a valid subgradient. The default 1 follows the lecture notes. (PyTorch uses 0: its
+        ``relu`` backward passes gradient only where ``z > 0``.)
+
+    Notes
+    -----
+    ``f'(z) = 1`` for z > 0, ``0`` for z < 0, ``subgradient_at_zero`` at z = 0.
+
+    Examples
+    --------
+    >>> ReLU().derivative(np.array([-1.0, 0.0, 1.0]))
+    array([0., 1., 1.])
+    >>> ReLU(subgradient_at_zero=0.0).derivative(np.array([-1.0, 0.0, 1.0]))
+    array([0., 0., 1.])
+    """
+
+    def __init__(self, subgradient_at_zero: float = 1.0):
+        super().__init__()
+        self.subgradient_at_zero = float(subgradient_at_zero)
+
+    def _f(self, Z):
+        return np.maximum(Z, 0)
+
+    def derivative(self, z):
+        z = _float_array(z)
+        s = self.subgradient_at_zero
+        if s == 1.0:
+            return (z >= 0).astype(z.dtype)
+        if s == 0.0:
+            return (z > 0).astype(z.dtype)
+        return np.where(z > 0, 1.0, np.where(z == 0, s, 0.0)).astype(z.dtype)
+
+    def _vjp(self, dY):
+        # A boolean mask times dY is cheaper than building f'(Z) as floats first.
+        if self.subgradient_at_zero == 1.0:
+            return dY * (self.Z >= 0)
+        if self.subgradient_at_zero == 0.0:
+            return dY * (self.Z > 0)
+        return dY * self.derivative(self.Z)
+
+    def __repr__(self):
+        if self.subgradient_at_zero == 1.0:
+            return "ReLU()"
+        return f"ReLU(subgradient_at_zero={self.subgradient_at_zero:g})"
+
+
+class Softmax(_Activation):
+    """Softmax of each row: ``y_j = e^(z_j) / Σ_k e^(z_k)`` (a vector activation).
+
+    Every output depends on every input of its row, so the Jacobian is full:
+    ``∂y_i/∂z_j = y_i (δ_ij − y_j)`` (diagonal entries ``y_i(1 − y_i)``, off-diagonal ``−y_i y_j``).
+
+    Notes
+    -----
+    ``backward`` applies that Jacobian to each row (a vector-Jacobian product):
+    ``dz_j = Σ_i dy_i y_i (δ_ij − y_j) = y_j (dy_j − Σ_i dy_i y_i)``, i.e. for the batch
+    ``dZ = Y * (dY − sum(dY * Y, axis=1, keepdims=True))``. It uses no (N, D, D) array and no
+    shortcut through the loss, so it is right for any loss that follows.
+
+    Examples
+    --------
+    >>> sm = Softmax()
+    >>> sm(np.array([[1.885, 2.454]])).round(3)
+    array([[0.361, 0.639]])
+    >>> sm.jacobian(np.array([0.0, 0.0]))
+    array([[ 0.25, -0.25],
+           [-0.25,  0.25]])
+    """
+
+    def _f(self, Z):
+        return softmax(Z, axis=1)
+
+    def jacobian(self, z):
+        """``(D, D)`` Jacobian for one example: ``J = diag(y) − y yᵀ``, with ``y = softmax(z)``."""
+        y = softmax(self._one_example(z, repr(self)))
+        return np.diag(y) - np.outer(y, y)
+
+    def _vjp(self, dY):
+        Y = self.Y
+        return Y * (dY - (dY * Y).sum(axis=1, keepdims=True))
