@@ -6,6 +6,11 @@ and the received values (compact and rounded: small arrays whole, large ones
 summarised), their shapes, the largest absolute error, and — when it can be
 *detected* — the likely misconception.  A misconception is only named when the
 answer actually matches a wrong variant of the expected value; nothing is guessed.
+"Matches" means: equal within a tolerance relative to the size of the values (so
+1e-14 and 3.6e-12 are different), with the variant itself far outside that tolerance
+of the right answer (so an answer that is merely a little off, such as a numerical
+estimate, is reported as "values differ" with no cause), and a variant fitted to the
+answer (a factor, a shift) met at the caller's own tolerance.
 
 Built-in wrong variants (tried after the caller's own ``variants``):
 
@@ -13,7 +18,10 @@ Built-in wrong variants (tried after the caller's own ``variants``):
   number where an array was expected, an object, boolean or complex array;
 - NaN or inf (overflow in ``exp``, ``log(0)``, ``0 * inf``);
 - the transpose (shape or values), the negation (sign flipped);
-- a constant factor ``c`` (printed; recognises ``N``, ``1/N`` and ``2``, ``1/2``);
+- a constant factor ``c`` common to all entries of an array (printed; recognises
+  ``N``, ``1/N`` and ``2``, ``1/2``); between two single numbers, which are always
+  multiples of each other, only a meaningful factor: ±2, ±1/2, ±3, ±1/3, ±4, ±1/4,
+  and ±N, ±1/N when ``check_scalar`` is given ``batch_size=N``;
 - the same vector added to every row (a missing or doubled bias);
 - right values in the wrong shape (lost ``keepdims=True``), an ``(n, n)`` array
   made by broadcasting ``(n,)`` against ``(n, 1)``, an array that was not summed
@@ -23,7 +31,8 @@ Built-in wrong variants (tried after the caller's own ``variants``):
 
 ``forbid(...)`` is the fourth tool: while its block runs, calling the named nnlib
 classes, functions or methods raises a teaching AssertionError, so an answer that
-merely calls nnlib's own implementation earns nothing.
+merely calls nnlib's own implementation earns nothing (``reason=`` says what to do
+instead; ``message=`` replaces the whole text).
 
 Axis mistakes that need the input to recognise (``X.sum(axis=0)`` instead of
 ``X.sum(axis=1)`` for a square ``X``) are best passed by the caller as
@@ -222,19 +231,107 @@ def _not_arraylike(name, got, kind):
 
 
 # --------------------------------------------------------------------------- variants
-def _explain_scale(c, expected):
-    """A sentence about a constant factor c between got and expected."""
-    text = f"it equals the expected value times a constant c = {_fraction(c)}."
-    n = expected.shape[0] if expected.ndim >= 1 else None
-    if n and n > 2 and (math.isclose(c, n, rel_tol=1e-6) or math.isclose(c, 1 / n, rel_tol=1e-6)):
-        which = "N" if c > 1 else "1/N"
-        cause = (f"c = {which} with N = {n}, the number of rows (examples in the batch): "
-                 f"a missing or extra 1/N — the loss is the MEAN over the batch, so its "
-                 f"gradient carries a factor 1/N (divide once, not zero or two times).")
+# How much closer an answer must be to a wrong variant than to the right answer before the
+# variant is named: an answer that is merely a little off (a numerical estimate, rounding)
+# is about as far from a variant fitted to it as from the right answer, and gets no cause.
+_CLOSER = 0.1
+# ... and how much further than the tolerance a variant must be from the right answer.
+_DISTINCT = 100.0
+
+# The factors worth naming between two single numbers. Any two non-zero numbers are
+# multiples of each other, so "c = 1.3" says nothing; a 2 (a square's derivative), an N
+# (a sum instead of a mean) or a small whole count is a lead.
+_SIMPLE_FACTORS = (2.0, 0.5, 3.0, 1 / 3, 4.0, 0.25)
+
+
+def _largest(a):
+    """The largest finite magnitude in ``a`` (0 when there is none)."""
+    with _np_errstate(all="ignore"):
+        finite = _np_abs(a[_np_isfinite(a)])
+    return float(finite.max()) if finite.size else 0.0
+
+
+def _variant_tolerance(expected, wrong, rtol, atol):
+    """(rtol, atol) for deciding that an answer *is* a wrong variant.
+
+    The relative tolerance is at least 1e-5, so a float32 answer is still recognised. The
+    absolute floor (needed for entries that are 0) is the caller's ``atol``, at least 1e-8,
+    but never more than that relative tolerance at the largest magnitude of the two values
+    compared: a fixed floor of 1e-8 made every tiny value equal to every other one (a step
+    h = 1e-14 "matched" an error of 3.6e-12).
+    """
+    vr = max(rtol, 1e-5)
+    va = max(atol, 1e-8)
+    scale = max(_largest(expected), _largest(wrong))
+    if scale > 0:
+        va = min(va, vr * scale)
+    return vr, va
+
+
+def _gap(a, b):
+    """The largest entrywise |a - b| (entries that are both NaN, or the same inf, count 0)."""
+    with _np_errstate(all="ignore"):
+        diff = _np_abs(a - b)
+        same = (a == b) | (_np_isnan(a) & _np_isnan(b))
+    diff = _np_array(diff, dtype=_np_float64, copy=True).reshape(-1)
+    diff[same.reshape(-1)] = 0.0
+    diff[_np_isnan(diff)] = math.inf
+    return float(diff.max()) if diff.size else 0.0
+
+
+def _matches(got, wrong, expected, rtol, atol, fitted=False):
+    """True when ``got`` equals the wrong variant and that variant is told apart from the answer.
+
+    At some tolerance (the variant tolerance, or the caller's own when it is stricter):
+    ``got`` agrees with ``wrong``; ``wrong`` differs from ``expected`` by far more than
+    that tolerance (else an answer that is merely a little off — a numerical estimate,
+    rounding — could "match" a variant that is itself almost right); and ``got`` is
+    clearly closer to ``wrong`` than to ``expected``.
+
+    A ``fitted`` variant (a factor or a shift computed from the answer itself) can absorb
+    part of any error, so it must meet the answer at the caller's own tolerance — the one
+    that would have accepted the answer had the variant been the right one.
+    """
+    if wrong.shape != got.shape:
+        return False
+    vr, va = _variant_tolerance(expected, wrong, rtol, atol)
+    strict = (rtol, min(atol, va))
+    for tr, ta in ([strict] if fitted else [(vr, va), strict]):
+        if not _close(got, wrong, tr, ta):
+            continue
+        if wrong.shape != expected.shape:
+            return True                 # a different shape already tells them apart
+        if _close(wrong, expected, _DISTINCT * tr, _DISTINCT * ta):
+            continue
+        if _gap(got, wrong) <= _CLOSER * _gap(got, expected):
+            return True
+    return False
+
+
+def _explain_scale(c, expected, n=None):
+    """(summary, cause) for ``got = c * expected``; ``n`` is the batch size N when known."""
+    if expected.size == 1:
+        text = f"it is exactly {_fraction(c)} times the expected value."
+    else:
+        text = f"it equals the expected value times a constant c = {_fraction(c)}."
+    if n and n > 2 and (math.isclose(abs(c), n, rel_tol=1e-6)
+                        or math.isclose(abs(c), 1 / n, rel_tol=1e-6)):
+        which = "N" if abs(c) > 1 else "1/N"
+        cause = (f"c = {which} with N = {n}, the number of examples in the batch: a missing "
+                 f"or extra 1/N — the loss is the MEAN over the batch (so its gradient "
+                 f"carries a factor 1/N): divide by N once, not zero or two times.")
     elif math.isclose(abs(c), 2, rel_tol=1e-6) or math.isclose(abs(c), 0.5, rel_tol=1e-6):
         cause = ("a factor of 2 usually comes from a square: d/dy (y - d)^2 = 2 (y - d); "
                  "check whether your formula has (or lost) the 2, or a 1/2 that is not in "
                  "this loss.")
+        if n == 2:
+            cause += (" With N = 2 examples it may also be a missing or extra 1/N (the loss "
+                      "is the mean over the batch).")
+    elif expected.size == 1:
+        k = round(abs(c)) if abs(c) > 1 else round(1 / abs(c))
+        cause = (f"a factor of {k} too many or too few: a term counted {k} times instead "
+                 f"of once (or once instead of {k} times), or a count ({k} examples, paths "
+                 f"or terms) multiplied in or divided out by mistake.")
     else:
         cause = ("the structure is right but a constant factor is off: look for a missing "
                  "or extra factor (a 1/N, a learning rate, a 2 from a square, a count).")
@@ -252,94 +349,119 @@ def _scale_of(got, expected):
         return float(_np_vdot(got.reshape(-1), expected.reshape(-1))) / denom
 
 
-def _match_values(got, expected, rtol, atol, variants):
-    """(summary, cause) for the first wrong variant that ``got`` matches, else None."""
-    vr, va = max(rtol, 1e-5), max(atol, 1e-8)
+def _candidate_factors(got, expected, n):
+    """The factors c worth testing as ``got = c * expected``.
+
+    For an array of three or more entries, the least-squares c: when every entry carries
+    the same factor, that is structure. For one number (or two, where one fitted factor
+    leaves a single check) only the meaningful factors: N and 1/N when the batch size is
+    known, 2, 1/2, 3, 1/3, 4, 1/4, with either sign.
+    """
+    if expected.size > 2:
+        c = _scale_of(got, expected)
+        if (c is None or not math.isfinite(c) or abs(c) <= 1e-12
+                or math.isclose(c, 1.0, rel_tol=1e-4)):
+            return []
+        return [c]
+    simple = ((float(n), 1 / n) if n and n > 2 else ()) + _SIMPLE_FACTORS
+    return [sign * c for c in simple for sign in (1.0, -1.0)]
+
+
+def _match_values(got, expected, rtol, atol, variants, n=None):
+    """(summary, cause) for the first wrong variant that ``got`` matches, else None.
+
+    ``n`` is the batch size N for a single number (for an array it is its number of rows).
+    """
     for explanation, wrong in (variants or {}).items():
         wrong_arr = _as_float(wrong)
         if wrong_arr is None:
             continue
-        if wrong_arr.shape == got.shape and _close(got, wrong_arr, vr, va):
-            return "it matches a common mistake.", explanation
-        if (wrong_arr.size == got.size == 1 and got.shape != wrong_arr.shape
-                and _close(got.reshape(-1), wrong_arr.reshape(-1), vr, va)):
+        if wrong_arr.size == got.size == 1:
+            wrong_arr = wrong_arr.reshape(got.shape)
+        if _matches(got, wrong_arr, expected, rtol, atol):
             return "it matches a common mistake.", explanation
 
-    nonzero = bool(_np_any(_np_abs(expected) > va))
-    if not nonzero:
-        return None
-    if _close(got, -expected, vr, va):
+    if not _np_any(_np_abs(expected) > 0):
+        return None                     # all zeros: no sign, factor or transpose to find
+    if _matches(got, -expected, expected, rtol, atol):
         return ("its sign is flipped (it equals -1 times the expected value).",
                 "a minus sign too many or too few — e.g. (d - y) instead of (y - d), or a "
                 "gradient step taken uphill.")
-    if (expected.ndim == 2 and expected.shape[0] == expected.shape[1]
-            and not _close(expected, expected.T, vr, va) and _close(got, expected.T, vr, va)):
+    if expected.ndim == 2 and _matches(got, expected.T, expected, rtol, atol):
         return ("it equals the expected value transposed.",
                 "a transpose in the wrong place: nnlib stores W as (out_features, "
                 "in_features), and a gradient has the shape of what it is the gradient of "
                 "(dW like W: dZ.T @ Y, not Y.T @ dZ).")
-    if not _np_any(_np_abs(got) > va):
+    zeros = _np_broadcast_to(0.0, expected.shape)
+    if _matches(got, zeros, expected, rtol, atol):
         return ("it is 0." if got.size == 1 else "it is all zeros.",
                 "the result was never filled in or accumulated (np.zeros(...) returned as is), "
                 "or everything was multiplied by a zero (e.g. a derivative evaluated at the "
                 "wrong point).")
-    c = _scale_of(got, expected)
-    if c is not None and not math.isfinite(c):
-        c = None
-    if expected.size == 1 and c is not None:
-        # any wrong single number is *some* multiple of the right one: only a simple
-        # factor (3, 1/4, 2/3...) says something
-        simple = Fraction(c).limit_denominator(64)
-        if abs(simple.numerator) > 64 or not math.isclose(float(simple), c, rel_tol=vr):
-            c = None
-    if c is not None and not math.isclose(c, 1.0, rel_tol=1e-4) and abs(c) > 1e-12:
-        if _close(got, c * expected, vr, va):
-            return _explain_scale(c, expected)
+    if expected.ndim >= 1 and expected.size > 1:
+        n = expected.shape[0]
+    for c in _candidate_factors(got, expected, n):
+        with _np_errstate(all="ignore"):
+            scaled = c * expected
+        if _matches(got, scaled, expected, rtol, atol, fitted=expected.size > 2):
+            return _explain_scale(c, expected, n)
     with _np_errstate(all="ignore"):
         diff = got - expected
-    if expected.ndim == 2 and expected.shape[0] > 1:
-        same_rows = _close(diff, _np_broadcast_to(diff[0], diff.shape), vr, va)
-        if same_rows and _np_any(_np_abs(diff[0]) > va):
-            return (f"every row is off by the same vector {_arr(diff[0])}.",
+    # a fitted shift is only evidence when it leaves at least two entries to confirm it
+    if expected.ndim == 2 and (expected.shape[0] - 1) * expected.shape[1] >= 2:
+        with _np_errstate(all="ignore"):
+            shift = diff.mean(axis=0)
+            shifted = expected + shift
+        if _matches(got, shifted, expected, rtol, atol, fitted=True):
+            return (f"every row is off by the same vector {_arr(shift)}.",
                     "a missing (or doubled) term that is the same for every row — in "
                     "Z = Y @ W.T + b that is the bias b: check the '+ b' (b, not b[:, None]).")
-    if expected.ndim <= 1 and expected.size > 1:
-        if _close(diff, _np_broadcast_to(diff.reshape(-1)[0], diff.shape), vr, va):
-            return (f"every entry is off by the same constant {_num(diff.reshape(-1)[0])}.",
+    if expected.ndim <= 1 and expected.size > 2:
+        with _np_errstate(all="ignore"):
+            shift = float(diff.mean())
+            shifted = expected + shift
+        if _matches(got, shifted, expected, rtol, atol, fitted=True):
+            return (f"every entry is off by the same constant {_num(shift)}.",
                     "a missing or extra additive term (a bias, a shift such as max(z), or a "
                     "'1 -' / '- 1').")
     square = expected.ndim == 2 and expected.shape[0] == expected.shape[1] and expected.shape[0] > 1
-    if square:
+    # "its diagonal is right" is a claim about the answer: it must hold at the caller's own
+    # tolerance, the one that found the answer wrong (not the looser variant tolerance).
+    if square and _close(got.diagonal(), expected.diagonal(), rtol, atol):
         cause = ("a per-row quantity applied along the wrong axis: a 1-D (n,) array of row sums "
                  "(or maxima, means) broadcasts ACROSS the columns, not down the rows. Keep "
                  "it as a column with keepdims=True (z.sum(axis=1, keepdims=True)).")
         with _np_errstate(all="ignore"):
             ratio = got / expected
-        if bool(_np_all(_np_isfinite(ratio))):
-            r = ratio.diagonal()
-            rank1 = _np_outer(ratio[:, 0] / ratio[0, 0], ratio[0, :]) if ratio[0, 0] else None
-            if (rank1 is not None and _close(r, _np_broadcast_to(1.0, r.shape), vr, va)
-                    and _close(ratio, rank1, vr, va)):
-                return ("its diagonal is right but each off-diagonal entry (i, j) is scaled by "
-                        "a factor r_i / r_j.", cause)
-        col = diff[:, 0]
-        if (_close(diff.diagonal(), _np_broadcast_to(0.0, (expected.shape[0],)), vr, va)
-                and _close(diff, col[:, None] - col[None, :], vr, va)):
+            if bool(_np_all(_np_isfinite(ratio[:, 0]))) and ratio[0, 0] != 0:
+                s = ratio[:, 0] / ratio[0, 0]                # entry (i, j) scaled by s_i / s_j
+                scaled = expected * _np_outer(s, 1.0 / s)
+                if (bool(_np_all(_np_isfinite(scaled)))
+                        and _matches(got, scaled, expected, rtol, atol, fitted=True)):
+                    return ("its diagonal is right but each off-diagonal entry (i, j) is "
+                            "scaled by a factor r_i / r_j.", cause)
+            s = diff[:, 0] - diff[0, 0]                      # entry (i, j) shifted by s_i - s_j
+            shifted = expected + (s[:, None] - s[None, :])
+        if _matches(got, shifted, expected, rtol, atol, fitted=True):
             return ("its diagonal is right but each off-diagonal entry (i, j) is shifted by "
                     "s_i - s_j.", cause)
     return None
 
 
+def _same_values(values, expected, rtol, atol):
+    """True when ``values`` (the answer rearranged or reduced) equal ``expected``."""
+    return _close(values, expected, *_variant_tolerance(expected, values, rtol, atol))
+
+
 def _match_shapes(got, expected, rtol, atol, variants):
     """(summary, cause) explaining a shape mismatch, or a plain summary."""
-    vr, va = max(rtol, 1e-5), max(atol, 1e-8)
     gs, es = got.shape, expected.shape
     for explanation, wrong in (variants or {}).items():
         wrong_arr = _as_float(wrong)
-        if wrong_arr is not None and wrong_arr.shape == gs and _close(got, wrong_arr, vr, va):
+        if wrong_arr is not None and _matches(got, wrong_arr, expected, rtol, atol):
             return f"its shape is {gs}, expected {es}; it matches a common mistake.", explanation
     if got.ndim == 2 and es == gs[::-1]:
-        if _close(got.T, expected, vr, va):
+        if _same_values(got.T, expected, rtol, atol):
             return (f"its shape is {gs}, expected {es}: it is the expected array transposed.",
                     "a transpose in the wrong place. nnlib stores W as (out_features, "
                     "in_features) and a batch as (N, features); a gradient has the shape of "
@@ -348,7 +470,7 @@ def _match_shapes(got, expected, rtol, atol, variants):
                 "is an operand transposed? For a batch Z = Y @ W.T + b (one example per row, "
                 "W of shape (out_features, in_features)); compare each factor's shape.")
     if got.size == expected.size:
-        if _close(got.reshape(es), expected, vr, va):
+        if _same_values(got.reshape(es), expected, rtol, atol):
             return (f"its shape is {gs}, expected {es}: the values are right but arranged in "
                     "the wrong shape.",
                     "a reduction lost a dimension: use keepdims=True (e.g. "
@@ -364,7 +486,8 @@ def _match_shapes(got, expected, rtol, atol, variants):
             for how, verb in (("sum", "summing"), ("mean", "averaging")):
                 with _np_errstate(all="ignore"):
                     reduced = got.sum(axis=axis) if how == "sum" else got.mean(axis=axis)
-                if reduced.size == expected.size and _close(reduced.reshape(es), expected, vr, va):
+                if (reduced.size == expected.size
+                        and _same_values(reduced.reshape(es), expected, rtol, atol)):
                     return (f"its shape is {gs}, expected {es}; {verb} it over axis {axis} "
                             f"gives the expected values.",
                             f"a missing reduction: take the {how} over axis {axis} (for a bias "
@@ -376,7 +499,6 @@ def _match_shapes(got, expected, rtol, atol, variants):
 def _as_answer_array(got, exp, name, rtol, atol, hint):
     """(failure, got as float array, notes): a failure when ``got`` is not an array of numbers."""
     kind = "a numpy array"
-    close = dict(rel_tol=max(rtol, 1e-5), abs_tol=max(atol, 1e-8))
     if got is None:
         return _fail(name, "it is None (the function returned nothing).", exp,
                      cause=_no_return_message(name, kind), hint=hint), None, []
@@ -406,11 +528,11 @@ def _as_answer_array(got, exp, name, rtol, atol, hint):
             return None, value, []
         with _np_errstate(all="ignore"):
             total, mean = float(exp.sum()), float(exp.mean())
-        if math.isclose(float(value), total, **close):
+        if _same_values(value, _np_asarray(total), rtol, atol):
             cause = ("it equals the sum of ALL expected entries: np.sum without axis= adds "
                      "everything up; give the axis (e.g. axis=0 to sum over the examples) to "
                      "keep one value per row/column.")
-        elif math.isclose(float(value), mean, **close):
+        elif _same_values(value, _np_asarray(mean), rtol, atol):
             cause = ("it equals the mean of ALL expected entries: np.mean without axis= "
                      "averages everything; give the axis.")
         else:
@@ -567,7 +689,8 @@ def check_array(got, expected, *, name="dW", rtol=1e-6, atol=1e-9, variants=None
           extra=notes)
 
 
-def check_scalar(got, expected, *, name="loss", rtol=1e-6, atol=1e-9, variants=None, hint=None):
+def check_scalar(got, expected, *, name="loss", rtol=1e-6, atol=1e-9, variants=None, hint=None,
+                 batch_size=None):
     """Check that ``got`` is a single number equal to ``expected``.
 
     Python ints and floats, numpy scalars and 0-d arrays count as numbers; a list,
@@ -587,11 +710,22 @@ def check_scalar(got, expected, *, name="loss", rtol=1e-6, atol=1e-9, variants=N
         Known wrong answers ``{"explanation": wrong_value}``, tried first.
     hint : str, optional
         One more sentence added to any failure message.
+    batch_size : int, optional
+        N, the number of examples the number was computed from (for a loss or a mean).
+        When given, an answer N or 1/N times the expected one is named as a missing or
+        extra 1/N (a sum where the mean was meant, or the mean taken twice).
 
     Returns
     -------
     None
         When the answer is right.
+
+    Notes
+    -----
+    Any two non-zero numbers are multiples of each other, so a factor between the answer
+    and the expected value is only named when it means something: N or 1/N (with
+    ``batch_size``), 2 or 1/2 (a square's derivative), 3, 4, 1/3 or 1/4 (a count), with
+    either sign.
 
     Raises
     ------
@@ -601,14 +735,21 @@ def check_scalar(got, expected, *, name="loss", rtol=1e-6, atol=1e-9, variants=N
     Examples
     --------
     >>> check_scalar(1.0176, 1.0176, name="loss")
-    >>> check_scalar(4.0704, 1.0176, name="loss")
+    >>> check_scalar(4.0704, 1.0176, name="loss", batch_size=4)
     Traceback (most recent call last):
         ...
-    AssertionError: loss is not right: it equals the expected value times a constant c = 4.
+    AssertionError: loss is not right: it is exactly 4 times the expected value.
       expected: 1.0176
       got:      4.0704
       abs error: 3.0528 (expected 1.0176, got 4.0704)
-      Likely cause: the structure is right but a constant factor is off: look for a missing or extra factor (a 1/N, a learning rate, a 2 from a square, a count).
+      Likely cause: c = N with N = 4, the number of examples in the batch: a missing or extra 1/N — the loss is the MEAN over the batch (so its gradient carries a factor 1/N): divide by N once, not zero or two times.
+    >>> check_scalar(1.3, 1.0176, name="loss")         # no meaningful factor: no cause
+    Traceback (most recent call last):
+        ...
+    AssertionError: loss is not right: it differs from the expected value (tolerance rtol=1e-06, atol=1e-09).
+      expected: 1.0176
+      got:      1.3
+      abs error: 0.2824 (expected 1.0176, got 1.3)
     """
     __tracebackhide__ = True     # students see their line and the message, not ours
     kind = "a number"
@@ -617,6 +758,12 @@ def check_scalar(got, expected, *, name="loss", rtol=1e-6, atol=1e-9, variants=N
         raise TypeError(f"check_scalar: expected value for {name} must be one number, "
                         f"got {expected!r}")
     exp = exp.reshape(())
+    # checked up front: a test author's mistake must show even when the answer is right
+    if batch_size is not None and (_isinstance(batch_size, bool) or not _isinstance(
+            batch_size, (int, _np_generic)) or int(batch_size) != batch_size or batch_size < 1):
+        raise TypeError(f"check_scalar: batch_size must be a positive whole number, "
+                        f"got {batch_size!r}")
+    n = None if batch_size is None else int(batch_size)
     if got is None:
         raise _fail(name, "it is None (the function returned nothing).", exp,
                     cause=_no_return_message(name, kind), hint=hint)
@@ -638,7 +785,7 @@ def check_scalar(got, expected, *, name="loss", rtol=1e-6, atol=1e-9, variants=N
         raise _fail(name, f"it is {_num(value)}.", exp, value, cause=_OVERFLOW, hint=hint)
     if _close(value, exp, rtol, atol):
         return None
-    found = _match_values(value, exp, rtol, atol, variants)
+    found = _match_values(value, exp, rtol, atol, variants, n)
     summary, cause = found or (f"it differs from the expected value (tolerance rtol={rtol:g}, "
                                f"atol={atol:g}).", None)
     raise _fail(name, summary, exp, value, error=_max_error(value, exp), cause=cause, hint=hint)
@@ -657,14 +804,13 @@ def _not_a_number(got, exp, name, rtol, atol, hint):
                      "number.", cause="return a plain number: float(x) or x.item() (or reduce "
                      "without keepdims=True).", hint=hint)
     cause = None
-    vr, va = max(rtol, 1e-5), max(atol, 1e-8)
     if arr.size > 1:
         with _np_errstate(all="ignore"):
             mean, total = _np_asarray(arr.mean()), _np_asarray(arr.sum())
-        if _close(mean, exp, vr, va):
+        if _same_values(mean, exp, rtol, atol):
             cause = (f"the MEAN of your {arr.size} values is the expected {name}: you returned "
                      "one value per example (or entry); average them (np.mean).")
-        elif _close(total, exp, vr, va):
+        elif _same_values(total, exp, rtol, atol):
             cause = (f"the SUM of your {arr.size} values is the expected {name}: you returned "
                      "the separate terms; add them up (np.sum).")
     return _fail(name, f"it is a {tname}{shape_note}, not a single number.", exp, arr,
@@ -814,11 +960,12 @@ def _gate_code(freevars, gate):
     return template.replace(co_consts=consts)
 
 
-def _make_gate(original, owner, message, method=None, reason=None):
+def _make_gate(original, owner, message, method=None, wording=None):
     """Raise for calls on instances of ``owner`` (every call when owner is None), else delegate.
 
     ``method`` (the forbidden function, when it is a method) names the error after the
-    class of the instance it is called on: Sigmoid.backward, not _Activation.backward.
+    class of the instance it is called on: Sigmoid.backward, not _Activation.backward;
+    ``wording(short, full)`` makes that message.
     """
     def gate(args, kwargs):
         __tracebackhide__ = True
@@ -827,21 +974,29 @@ def _make_gate(original, owner, message, method=None, reason=None):
             if method is not None and args:
                 cls = type(args[0])
                 if getattr(cls, method.__name__, None) is method:
-                    text = _message(f"{cls.__qualname__}.{method.__name__}",
-                                    f"{_public_name(cls)}.{method.__name__}", reason)
+                    text = wording(f"{cls.__qualname__}.{method.__name__}",
+                                   f"{_public_name(cls)}.{method.__name__}")
             raise _AssertionError(text)
         return original(*args, **kwargs)
     return gate
 
 
-def _message(short, full, reason):
+def _message(short, full, reason=None, message=None):
+    """The text of the AssertionError raised when ``short`` (dotted path ``full``) is called.
+
+    Without a ``reason`` the blocked callable is the exercise's subject ("write it
+    yourself"). With one, it may just as well be a helper the exercise must do without
+    (nnlib.numerical_gradient, InfluenceDiagram), so the wording is neutral and the reason
+    says what to do instead. A ``message`` replaces the whole text.
+    """
+    if message is not None:
+        return message
     where = "" if full == f"nnlib.{short}" else f" ({full})"
-    text = (f"This exercise asks you to write {short} yourself — calling nnlib's {short}{where} "
+    if reason:
+        return f"This exercise must not use nnlib's {short}{where}: {reason}"
+    return (f"This exercise asks you to write {short} yourself — calling nnlib's {short}{where} "
             f"earns no credit here. Write it with numpy operations; nnlib's version "
             f"is what your answer is compared against.")
-    if reason:
-        text += " " + reason
-    return text
 
 
 def _names(obj):
@@ -884,7 +1039,13 @@ class forbid:
     *targets : class, function, method or str
         What the student must not call.
     reason : str, optional
-        A sentence appended to the message (e.g. what to use instead).
+        What to do instead, appended to a neutral message: "This exercise must not use
+        nnlib's numerical_gradient (nnlib.gradcheck.numerical_gradient): <reason>". Without
+        it the message treats the target as the exercise's subject ("This exercise asks
+        you to write softmax yourself — … earns no credit here …").
+    message : str, optional
+        The whole message, used as is for every target (instead of the generated one);
+        give ``message`` or ``reason``, not both.
 
     Raises
     ------
@@ -896,27 +1057,46 @@ class forbid:
     Examples
     --------
     >>> import numpy as np
+    >>> with forbid(check_shape):
+    ...     check_shape(np.zeros(3), (3,))
+    Traceback (most recent call last):
+        ...
+    AssertionError: This exercise asks you to write check_shape yourself — calling nnlib's check_shape (nnlib.checks.check_shape) earns no credit here. Write it with numpy operations; nnlib's version is what your answer is compared against.
     >>> with forbid(check_shape, reason="Compare got.shape with the tuple yourself."):
     ...     check_shape(np.zeros(3), (3,))
     Traceback (most recent call last):
         ...
-    AssertionError: This exercise asks you to write check_shape yourself — calling nnlib's check_shape (nnlib.checks.check_shape) earns no credit here. Write it with numpy operations; nnlib's version is what your answer is compared against. Compare got.shape with the tuple yourself.
+    AssertionError: This exercise must not use nnlib's check_shape (nnlib.checks.check_shape): Compare got.shape with the tuple yourself.
+    >>> with forbid(check_shape, message="Read the shape yourself: got.shape is a tuple."):
+    ...     check_shape(np.zeros(3), (3,))
+    Traceback (most recent call last):
+        ...
+    AssertionError: Read the shape yourself: got.shape is a tuple.
     >>> check_shape(np.zeros(3), (3,))      # restored after the block
     """
 
-    def __init__(self, *targets, reason=None):
+    def __init__(self, *targets, reason=None, message=None):
         if not targets:
             raise TypeError("forbid: give at least one target")
+        if message is not None and not _isinstance(message, str):
+            raise TypeError(f"forbid: message must be a string, got {message!r}")
+        if reason is not None and message is not None:
+            raise TypeError("forbid: give message= (the whole text) or reason= (appended to "
+                            "the generated text), not both")
         self._targets = targets
         self._reason = reason
+        self._custom = message
         self._stack = []
+
+    def _wording(self, short, full):
+        return _message(short, full, self._reason, self._custom)
 
     def _gate_function(self, func, owner, message, undo, by_instance=False):
         code = func.__code__
         original = type(func)(code, func.__globals__, func.__name__, func.__defaults__,
                               func.__closure__)
         original.__kwdefaults__ = func.__kwdefaults__
-        gate = _make_gate(original, owner, message, func if by_instance else None, self._reason)
+        gate = _make_gate(original, owner, message, func if by_instance else None, self._wording)
         undo.append(("code", func, code))
         func.__code__ = _gate_code(code.co_freevars, gate)
 
@@ -950,22 +1130,22 @@ class forbid:
             obj, owner, attr = target, None, None
         obj = getattr(obj, "__func__", obj)             # bound method -> its function
         if _isinstance(obj, type):
-            self._patch_class(obj, _message(*_names(obj), self._reason), undo)
+            self._patch_class(obj, self._wording(*_names(obj)), undo)
         elif _is_plain_function(obj):
             if _isinstance(owner, type) and attr not in vars(owner):
                 # an inherited method named through a subclass: block it for that class only
                 short = f"{owner.__qualname__}.{attr}"
                 full = f"{_public_name(owner)}.{attr}"
-                self._gate_function(obj, owner, _message(short, full, self._reason), undo)
+                self._gate_function(obj, owner, self._wording(short, full), undo)
             else:
                 # a method object may be a base class's (nnlib.Sigmoid.backward *is*
                 # _Activation.backward): it is blocked for every class sharing it, and the
                 # message names the class of the instance it is called on
-                self._gate_function(obj, None, _message(*_names(obj), self._reason), undo,
+                self._gate_function(obj, None, self._wording(*_names(obj)), undo,
                                     by_instance="." in obj.__qualname__)
         elif _isinstance(target, str) and callable(obj) and owner is not None:
             undo.append(("attr", owner, attr, True, getattr(owner, attr)))
-            setattr(owner, attr, self._raising_function(_message(attr, target, self._reason)))
+            setattr(owner, attr, self._raising_function(self._wording(attr, target)))
         else:
             raise TypeError(f"forbid: cannot forbid {target!r}; give an nnlib class, function, "
                             "method, or its dotted name as a string")

@@ -138,7 +138,9 @@ def plot_error_vs_step(hs: Sequence[float], errors: Sequence[float], ax=None, *,
 
     ``order`` is the truncation order of the formula (2 for central differences, 1 for forward
     differences): the reference line "truncation error ∝ h^order" is fitted to the largest h, and
-    "round-off ∝ ε/h" to the smallest h, where ε is the machine epsilon.
+    "round-off ∝ ε/h" to the smallest h, where ε is the machine epsilon. Each reference line is
+    drawn only where it stays within a decade of the measured errors: extended over all of
+    ``hs`` it could reach 1e-28 and squash the data into a thin band at the top of the plot.
     """
     ax = _axes(ax)
     hs = np.asarray(hs, dtype=float)
@@ -154,10 +156,32 @@ def plot_error_vs_step(hs: Sequence[float], errors: Sequence[float], ax=None, *,
     big, small = hs[-1], hs[0]
     c_trunc = (errors[-1] if errors[-1] > 0 else 1.0) / big ** order
     c_round = (errors[0] if errors[0] > 0 else eps) * small / eps
+    visible = errors[(errors > 0) & np.isfinite(errors)]
+    y_range = (visible.min() / 10, visible.max() * 10) if visible.size else None
     power = "h²" if order == 2 else ("h" if order == 1 else f"h^{order}")
-    ax.loglog(hs, c_trunc * hs ** order, "--", color="C1", label=f"truncation error ∝ {power}")
-    ax.loglog(hs, c_round * eps / hs, ":", color="C2", label="round-off ∝ ε/h")
+    for coef, exponent, style, color, text in (
+            (c_trunc, order, "--", "C1", f"truncation error ∝ {power}"),
+            (c_round * eps, -1, ":", "C2", "round-off ∝ ε/h")):
+        line = _clipped_power_law(coef, exponent, small, big, y_range)
+        if line is not None:
+            ax.loglog(*line, style, color=color, label=text)
     ax.set_xlabel("step h")
     ax.set_ylabel("|error|")
     ax.legend(loc="best", fontsize=9)
     return ax
+
+
+def _clipped_power_law(coef, exponent, h_min, h_max, y_range, n=50):
+    """(h, coef·h^exponent) on log-spaced h in [h_min, h_max], cut to where it lies in y_range.
+
+    None when no part of the line is inside ``y_range``; the whole h interval when
+    ``y_range`` is None (no positive error to scale against).
+    """
+    lo, hi = h_min, h_max
+    if y_range is not None and exponent != 0 and coef > 0:
+        ends = sorted([(y / coef) ** (1 / exponent) for y in y_range])
+        lo, hi = max(lo, ends[0]), min(hi, ends[1])
+        if not lo < hi:
+            return None
+    h = np.geomspace(lo, hi, n)
+    return h, coef * h ** exponent

@@ -70,6 +70,40 @@ def test_plot_error_vs_step_reference_lines():
         plt.close(ax.figure)
 
 
+def test_plot_error_vs_step_reference_lines_stay_near_the_data():
+    """The reference lines are clipped to a decade around the measured errors (not 1e-28)."""
+    hs = np.logspace(-14, -1, 14)
+    errors = np.abs((np.sin(1.0 + hs) - np.sin(1.0 - hs)) / (2 * hs) - np.cos(1.0))
+    ax = plot_error_vs_step(hs, errors)
+    try:
+        lines = {line.get_label(): line.get_data() for line in ax.get_lines()}
+        lo, hi = errors.min() / 10, errors.max() * 10
+        for label, slope in (("truncation error ∝ h²", 2.0), ("round-off ∝ ε/h", -1.0)):
+            x, y = lines[label]
+            assert len(x) >= 2
+            assert y.min() >= lo * (1 - 1e-9) and y.max() <= hi * (1 + 1e-9), label
+            assert x.min() >= hs.min() and x.max() <= hs.max(), label
+            np.testing.assert_allclose(np.diff(np.log(y)) / np.diff(np.log(x)), slope, rtol=1e-9)
+        # truncation is fitted at the largest h, round-off at the smallest
+        x, y = lines["truncation error ∝ h²"]
+        np.testing.assert_allclose([x[-1], y[-1]], [hs[-1], errors[-1]], rtol=1e-12)
+        x, y = lines["round-off ∝ ε/h"]
+        np.testing.assert_allclose([x[0], y[0]], [hs[0], errors[0]], rtol=1e-12)
+        assert ax.get_ylim()[0] >= lo / 10       # the axis is no longer stretched down to 1e-28
+    finally:
+        plt.close(ax.figure)
+
+
+def test_plot_error_vs_step_all_zero_errors_still_draws():
+    """With no positive error to scale against, the reference lines are drawn unclipped."""
+    ax = plot_error_vs_step([1e-3, 1e-2, 1e-1], [0.0, 0.0, 0.0])
+    try:
+        labels = [line.get_label() for line in ax.get_lines()]
+        assert "truncation error ∝ h²" in labels and "round-off ∝ ε/h" in labels
+    finally:
+        plt.close(ax.figure)
+
+
 def test_plot_error_vs_step_validates_input():
     """Mismatched lengths and non-positive steps are refused."""
     with pytest.raises(ValueError, match="same length"):

