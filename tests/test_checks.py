@@ -501,7 +501,7 @@ def test_forbid_dotted_names():
 
 
 def test_forbid_with_reason_is_neutral():
-    """With a reason, the message says what must not be used (a helper is not 'written yourself')."""
+    """With a reason the message is neutral: a helper is not something to "write yourself"."""
     with forbid(Doubler, double, reason="Multiply the path products yourself."):
         for call in (lambda: Doubler()(1), lambda: double(1)):
             with pytest.raises(AssertionError) as info:
