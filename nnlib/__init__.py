@@ -44,7 +44,8 @@ __version__ = "0.1.0"
 
 # Submodules loaded on first attribute access, so `import nnlib` does not pull in matplotlib,
 # ipywidgets, scikit-learn or tqdm.
-_LAZY_SUBMODULES = {"checks", "trace", "influence", "drawing", "plotting", "widgets", "data"}
+_LAZY_SUBMODULES = {"checks", "trace", "influence", "drawing", "plotting", "widgets", "data",
+                    "jacobians", "subgradients", "digits", "digit_plots"}
 # Functions of nnlib.data re-exported at top level, also loaded lazily.
 _LAZY_FROM_DATA = {"load_digits", "one_hot", "two_or_not_two", "read_idx", "Digits"}
 
