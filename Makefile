@@ -60,4 +60,4 @@ grade-demo: setup  ## the instructor's quick start: whole pipeline on the bundle
 	$(PY) -m autograder demo
 
 clean:  ## remove everything generated (keeps .venv and student/)
-	rm -rf course build .pytest_cache tests/browser/artifacts
+	rm -rf course course-demo build .pytest_cache tests/browser/artifacts

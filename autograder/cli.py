@@ -1,0 +1,190 @@
+"""``python -m autograder``: one command per grading step (see ``--help`` of each)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from autograder.nbgrader_config import CELL_TIMEOUT, MEMORY_LIMIT_MB, NOTEBOOK_TIMEOUT
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _course(args):
+    from autograder.course import Course
+    return Course(args.course or REPO / "course", args.notebooks, cell_timeout=args.cell_timeout,
+                  notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
+
+
+def cmd_build(args):
+    course = _course(args)
+    for name, what in course.build(args.assignment or None, force=args.force).items():
+        print(f"{name}: {what} -> {course.release_path(name)}")
+    return 0
+
+
+def cmd_student(args):
+    course = _course(args)
+    for name, what in course.student(args.folder).items():
+        print(f"{name}: {what}")
+    return 0
+
+
+def cmd_collect(args):
+    course = _course(args)
+    for student, assignment, what in course.collect(args.folder):
+        print(f"{student} / {assignment}: {what}")
+    return 0
+
+
+def cmd_autograde(args):
+    course = _course(args)
+    results = course.autograde(workers=args.workers, force=args.force,
+                               students=args.student or None,
+                               assignments=args.assignment or None, progress=not args.no_progress)
+    if not results:
+        print("nothing to grade (every submission is already graded; --force regrades)")
+    for r in results:
+        score = "-" if r.get("score") is None else f"{r['score']:g}/{r['max_score']:g}"
+        reason = f"  ({r['reason']})" if r.get("reason") else ""
+        print(f"{r['student']} / {r['assignment']}: {score} {r['status']}{reason}")
+    return 0
+
+
+def cmd_feedback(args):
+    course = _course(args)
+    made = course.feedback()
+    for path in made:
+        print(path)
+    if not made:
+        print("no autograded submissions yet: run autograde first")
+    return 0
+
+
+def cmd_export(args):
+    path = _course(args).export(args.output)
+    print(f"grades written to {path}")
+    return 0
+
+
+def cmd_summary(args):
+    from autograder.report import plot, render
+    course = _course(args)
+    rows = course.rows()
+    if not rows:
+        print("no submissions yet: collect and autograde first")
+        return 0
+    print(render(rows))
+    png = plot(rows, args.plot or course.root / "reports" / "summary.png")
+    print(f"\nplot saved to {png}")
+    return 0
+
+
+def cmd_validate(args):
+    from autograder.validate import validate
+    if not Path(args.notebook).exists():
+        print(f"no such notebook: {args.notebook}", file=sys.stderr)
+        return 2
+    return validate(args.notebook, cell_timeout=args.cell_timeout)
+
+
+def cmd_demo(args):
+    from autograder.demo import run_demo
+    return run_demo(args)
+
+
+def cmd_bench(args):
+    from autograder.bench import run_bench
+    return run_bench(args)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description="Grade the course notebooks with nbgrader: build the student versions, collect "
+                    "submissions, autograde, feedback, export, summary.  notebooks/*.ipynb is the "
+                    "source; everything else is generated in the course folder.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--course", default=None,
+                        help="course folder (generated, git-ignored; default: course/ in the "
+                             "repository; course-demo/ for demo, a temporary folder for bench)")
+    common.add_argument("--notebooks", default=str(REPO / "notebooks"),
+                        help="folder of source notebooks, one assignment each (default: %(default)s)")
+    common.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT,
+                        help="seconds a single cell may run (default: %(default)s)")
+    common.add_argument("--notebook-timeout", type=int, default=NOTEBOOK_TIMEOUT,
+                        help="seconds for a whole notebook, all cells together (default: %(default)s)")
+    common.add_argument("--memory-mb", type=int, default=MEMORY_LIMIT_MB,
+                        help="memory limit of each grading worker and its kernel (default: %(default)s)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name, func, help_text, description=None):
+        p = sub.add_parser(name, parents=[common], help=help_text,
+                           description=description or help_text)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("build", cmd_build, "student versions (solutions -> stubs, hidden tests removed) into "
+            "COURSE/release/<assignment>/")
+    p.add_argument("assignment", nargs="*", help="assignment names (default: every notebook)")
+    p.add_argument("--force", action="store_true", help="rebuild even if the source is unchanged")
+
+    p = add("student", cmd_student, "copy the student versions to a working folder, never "
+            "overwriting a file that is already there (used by `make lab`)")
+    p.add_argument("--folder", default=str(REPO / "student"), help="default: %(default)s")
+
+    p = add("collect", cmd_collect, "take submissions from FOLDER/<student>/<assignment>/*.ipynb "
+            "(nbgrader collect or an LMS export) into COURSE/submitted; a resubmission replaces "
+            "the old one, which is archived with its grade")
+    p.add_argument("folder", help="folder laid out <student>/<assignment>/<notebook>.ipynb")
+
+    p = add("autograde", cmd_autograde, "grade every new or changed submission: one isolated "
+            "worker process per submission, a per-cell timeout and a bound for the whole notebook")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="submissions graded at the same time (default: CPU count, %(default)s)")
+    p.add_argument("--force", action="store_true", help="regrade everything")
+    p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    add("feedback", cmd_feedback, "HTML feedback per submission into COURSE/feedback (hidden "
+        "tests replaced by a neutral passed/failed line: no source, no traceback)")
+
+    p = add("export", cmd_export, "grades as CSV: student, assignment, score, max_score, status, "
+            "reason (a crash or a manual-grading flag is never a silent 0)")
+    p.add_argument("--output", help="CSV path (default: COURSE/reports/grades.csv)")
+
+    p = add("summary", cmd_summary, "table per student and assignment; the tests and misconceptions "
+            "the class failed most often; a plot (PNG)")
+    p.add_argument("--plot", help="PNG path (default: COURSE/reports/summary.png)")
+
+    p = add("validate", cmd_validate, "run one notebook and exit 1 if a visible test fails, "
+            "printing the tests' messages (unlike `nbgrader validate`, which exits 0)")
+    p.add_argument("notebook", help="path of the notebook to check")
+
+    p = add("demo", cmd_demo, "the whole pipeline on a generated sample class (perfect to broken "
+            "submissions of every notebook), ending in the summary")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+
+    p = add("bench", cmd_bench, "seconds per graded notebook and for a class of N submissions: "
+            "ours (parallel workers) vs plain serial `nbgrader autograde`; one table")
+    p.add_argument("-n", "--students", type=int, default=8, help="class size (default: %(default)s)")
+    p.add_argument("--assignment", help="notebook to grade (default: the first one)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from autograder.course import CourseError
+    try:
+        return args.func(args)
+    except CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,63 @@
+"""nbgrader configuration for the course (both a module and an nbgrader config file).
+
+``make_config(root, ...)`` returns the traitlets Config the autograder's commands use.  The build
+step copies this file to ``course/nbgrader_config.py``, so plain ``nbgrader`` commands run from
+``course/`` (``nbgrader autograde 02_forward_pass``, ``nbgrader formgrader``...) see the same
+settings: nbgrader executes it with ``get_config`` defined, and the block at the bottom applies
+``make_config`` to the folder the file is in.
+"""
+
+from __future__ import annotations
+
+import os
+
+from traitlets.config import Config
+
+COURSE_ID = "backprop"
+CELL_TIMEOUT = 30          # seconds per cell
+NOTEBOOK_TIMEOUT = 240     # seconds for a whole notebook (all cells together)
+MEMORY_LIMIT_MB = 2048     # address-space limit of each grading worker and its kernel
+
+
+def make_config(root, *, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TIMEOUT,
+                memory_mb=MEMORY_LIMIT_MB, guard=True):
+    """nbgrader Config for the course directory ``root``.
+
+    ``guard=False`` gives nbgrader's stock autograde pipeline (used by ``bench`` as the baseline).
+    """
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
+                                        DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
+                                        OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+
+    from autograder.preprocessors import (BudgetedExecute, GuardCells, HideHiddenTests,
+                                          RestoreDeletedCells, UnguardCells)
+
+    root = os.path.abspath(root)
+    c = Config()
+    c.CourseDirectory.root = root
+    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
+    c.Exchange.root = os.path.join(root, "exchange")
+    c.GenerateAssignment.create_assignment = True
+    c.Execute.timeout = int(cell_timeout)
+    c.Execute.interrupt_on_timeout = True
+    if not guard:
+        return c
+    c.BudgetedExecute.timeout = int(cell_timeout)
+    c.BudgetedExecute.total_timeout = float(notebook_timeout)
+    c.BudgetedExecute.memory_limit_mb = int(memory_mb)
+    c.BudgetedExecute.interrupt_on_timeout = True
+    c.Autograde.sanitize_preprocessors = [
+        ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, RestoreDeletedCells,
+        CheckCellMetadata]
+    c.Autograde.autograde_preprocessors = [
+        GuardCells, BudgetedExecute, UnguardCells, IgnorePattern, ClearMetadataPreprocessor,
+        LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+    return c
+
+
+if "get_config" in globals():          # executed by nbgrader as course/nbgrader_config.py
+    c = get_config()  # noqa: F821  (provided by traitlets' config loader)
+    c.merge(make_config(os.path.dirname(os.path.abspath(__file__))))

@@ -1,0 +1,192 @@
+"""Grade ONE submission in this process: ``python -m autograder.worker JOB.json``.
+
+The parent (autograder.grader) prepares a private nbgrader course folder for the job (the source
+notebook, the submission, a snapshot of the gradebook) so that workers never share files or a
+database: they can run in parallel processes, and later on other machines or in sandboxed kernels.
+The worker runs real nbgrader ``Autograde`` on it (with our preprocessors), then writes
+``result.json``: per-cell grades, the status with its reason, the failed tests' messages.  The
+parent copies the grades into the course's gradebook (one writer, no locking).
+
+Limits set here are inherited by the kernel nbgrader starts: an address-space limit (a memory
+blow-up raises MemoryError or kills the kernel, never the machine) and one BLAS thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+
+import nbformat
+
+# Imported here (not in run) so that a forkserver preloading this module pays for them once.
+from nbgrader.api import Gradebook, MissingEntry  # noqa: E402
+from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.converters.base import NbGraderException  # noqa: E402
+from nbgrader.coursedir import CourseDirectory  # noqa: E402
+import nbclient  # noqa: E402,F401
+import jupyter_client  # noqa: E402,F401
+
+from autograder import preprocessors as _preprocessors  # noqa: E402,F401
+from autograder._nbgrader_setup import setup as _setup  # noqa: E402
+from autograder.nbgrader_config import make_config  # noqa: E402
+
+
+def _limit_memory(megabytes):
+    if megabytes:
+        limit = int(megabytes) * 2 ** 20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def run(job: dict) -> dict:
+    """Autograde the submission described by ``job``; return the result dict."""
+    work = job["workdir"]
+    student, assignment = job["student"], job["assignment"]
+    os.environ.update({
+        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "MALLOC_ARENA_MAX": "2", "MPLBACKEND": "Agg",
+        "AUTOGRADER_GUARD_LOG": os.path.join(work, "guard.log"),
+    })
+    _limit_memory(job.get("memory_mb"))
+    started = time.monotonic()
+    time.sleep(float(job.get("debug_sleep", 0)))      # tests: simulate a worker that hangs
+
+    _setup()
+    cfg = make_config(work, cell_timeout=job["cell_timeout"],
+                      notebook_timeout=job["notebook_timeout"], memory_mb=job.get("memory_mb", 0),
+                      guard=job.get("guard", True))
+    cfg.CourseDirectory.assignment_id = assignment
+    cfg.CourseDirectory.student_id = student
+    # Kernel sockets as files in a private folder: TCP ports picked by several kernels starting
+    # at once can collide ("Address already in use") and kill a kernel before it starts.
+    ipc_dir = tempfile.mkdtemp(prefix="agk-")
+    cfg.KernelManager.transport = "ipc"
+    cfg.KernelManager.ip = os.path.join(ipc_dir, "k")
+    log = logging.getLogger("autograder.worker")
+    error = None
+    try:
+        converter = Autograde(coursedir=CourseDirectory(config=cfg), config=cfg, log=log)
+        converter.start()
+    except NbGraderException as exc:
+        error = f"nbgrader could not grade this submission: {exc}"
+    except Exception:                          # report, never crash the batch
+        error = "nbgrader failed: " + traceback.format_exc(limit=3).strip().splitlines()[-1]
+
+    shutil.rmtree(ipc_dir, ignore_errors=True)
+    result = {"student": student, "assignment": assignment, "timestamp": job.get("timestamp"),
+              "grades": {}, "failures": [], "tampering": [], "notes": []}
+    notebook = job.get("notebook", assignment)
+    path = os.path.join(work, "autograded", student, assignment, notebook + ".ipynb")
+    if os.path.exists(path) and error is None:
+        with Gradebook(cfg.CourseDirectory.db_url) as gb:
+            try:
+                submitted = gb.find_submission_notebook(notebook, assignment, student)
+                for grade in submitted.grades:
+                    result["grades"][grade.name] = {
+                        "auto_score": grade.auto_score, "max_score": grade.max_score,
+                        "needs_manual_grade": bool(grade.needs_manual_grade)}
+            except MissingEntry:
+                error = "the gradebook has no grades for this submission"
+        result["autograded"] = path
+        _describe(nbformat.read(path, as_version=4), result, job)
+    result["error"] = error
+    guard_log = os.path.join(work, "guard.log")
+    if os.path.exists(guard_log):
+        with open(guard_log, encoding="utf-8") as handle:
+            for line in handle:
+                result["tampering"].extend(json.loads(line))
+        result["tampering"] = sorted(set(result["tampering"]))
+    status, reason = classify(result, job)
+    result.update(status=status, reason=reason, seconds=round(time.monotonic() - started, 2))
+    scores = [g["auto_score"] or 0 for g in result["grades"].values()]
+    result["score"] = float(sum(scores)) if result["grades"] else None
+    result["max_score"] = float(sum(g["max_score"] for g in result["grades"].values())) or None
+    return result
+
+
+def _describe(nb, result, job):
+    """Collect what the preprocessors recorded and the failed tests' messages."""
+    meta = nb.metadata.get("autograder", {})
+    result["notes"] = dict(meta)
+    cells = result.setdefault("cells", {})
+    for cell in nb.cells:
+        info = cell.metadata.get("autograder", {})
+        grade = cell.metadata.get("nbgrader", {})
+        gid = grade.get("grade_id")
+        if gid and (info.get("timed_out") or info.get("memory_error") or info.get("not_run")
+                    or info.get("kernel_died") or info.get("restored")):
+            cells[gid] = {k: v for k, v in info.items() if k != "line_offset"}
+        if not (grade.get("grade") and cell.cell_type == "code"):
+            continue
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                result["failures"].append({"grade_id": gid, "ename": output.ename,
+                                           "message": str(output.evalue)[:2000]})
+                break
+            if output.output_type == "stream" and output.name == "stderr":
+                result["failures"].append({"grade_id": gid, "ename": "stderr",
+                                           "message": output.text[:2000]})
+                break
+
+
+def classify(result, job):
+    """(status, reason): never a bare number -- say why a score is what it is."""
+    notes, cells = result.get("notes", {}), result.get("cells", {})
+    if result.get("error"):
+        return "error", result["error"]
+    if notes.get("no_metadata"):
+        return "manual", ("no nbgrader cell metadata in the submitted notebook (cells copied into "
+                          "a fresh notebook?): its answers cannot be matched to the tests, so it "
+                          "needs manual grading")
+    extra = []
+    timed = [gid for gid, c in cells.items() if c.get("timed_out")]
+    if timed:
+        extra.append(f"timed out after {job['cell_timeout']} s (scored 0): {', '.join(timed)}")
+    restored = notes.get("restored")
+    if restored:
+        extra.append(f"deleted cells restored and graded: {', '.join(restored)}")
+    if result.get("tampering"):
+        shown = ", ".join(result["tampering"][:6])
+        more = len(result["tampering"]) - 6
+        extra.append(f"tampering undone before the tests: {shown}"
+                     + (f" (+{more} more)" if more > 0 else ""))
+    tail = ("; " + "; ".join(extra)) if extra else ""
+    if notes.get("kernel_died"):
+        return "crashed", (f"the kernel died while running {notes['kernel_died']} (os._exit, a "
+                           f"crash, or memory beyond {job.get('memory_mb')} MB); the cells after "
+                           f"it were not run and score 0{tail}")
+    if notes.get("budget_exceeded"):
+        return "timeout", (f"the notebook used up its {job['notebook_timeout']} s budget; cells "
+                           f"from {notes['budget_exceeded']} on were not run and score 0{tail}")
+    memory = [gid for gid, c in cells.items() if c.get("memory_error")]
+    if memory:
+        return "memory", (f"MemoryError (limit {job.get('memory_mb')} MB) in {', '.join(memory)}; "
+                          f"the rest was graded{tail}")
+    manual = [gid for gid, g in result["grades"].items() if g["needs_manual_grade"]]
+    if manual:
+        return "needs-manual", f"cells that need manual grading: {', '.join(manual)}{tail}"
+    return "graded", tail[2:]
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    job_path = argv[0]
+    with open(job_path, encoding="utf-8") as handle:
+        job = json.load(handle)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    result = run(job)
+    out = os.path.join(job["workdir"], "result.json")
+    with open(out + ".tmp", "w", encoding="utf-8") as handle:
+        json.dump(result, handle, indent=1)
+    os.replace(out + ".tmp", out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

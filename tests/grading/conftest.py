@@ -1,0 +1,75 @@
+"""Fixtures for the grading trust tests: a class graded ONCE through real nbgrader, shared.
+
+The fixture assignment tests/grading/data/fx_basics.ipynb has three questions (square 1 pt,
+sigmoid 2 pts, mean_loss 2 pts) with visible and hidden tests.  Short bounds keep the suite fast:
+5 s per cell, 30 s per notebook.
+"""
+
+import copy
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.course import Course
+from autograder.sample_class import KINDS, make_submission
+
+DATA = Path(__file__).with_name("data")
+ASSIGNMENT = "fx_basics"
+CELL_TIMEOUT, NOTEBOOK_TIMEOUT = 5, 30
+
+
+def write_submission(folder, student, nb, assignment=ASSIGNMENT):
+    target = Path(folder) / student / assignment
+    target.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, target / f"{assignment}.ipynb")
+
+
+def all_answers_loop(source_nb, release_nb):
+    """Every answer loops forever when called: one cell timeout per test would add up."""
+    from autograder.sample_class import _nbg, _replace_calls
+    nb = copy.deepcopy(release_nb)
+    source = {_nbg(c).get("grade_id"): c for c in source_nb.cells}
+    for cell in nb.cells:
+        meta = _nbg(cell)
+        if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
+            cell.source = _replace_calls(source[meta["grade_id"]], "    while True:\n        pass")
+    return nb
+
+
+@pytest.fixture(scope="session")
+def course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("grading") / "course"
+    course = Course(root, DATA, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TIMEOUT)
+    course.build()
+    return course
+
+
+@pytest.fixture(scope="session")
+def notebooks(course):
+    source = nbformat.read(course.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    release = nbformat.read(course.release_path(ASSIGNMENT), 4)
+    return source, release
+
+
+@pytest.fixture(scope="session")
+def graded(course, notebooks, tmp_path_factory):
+    """Every kind of sample submission, plus one whose answers all loop, graded in one batch."""
+    source, release = notebooks
+    inbox = tmp_path_factory.mktemp("inbox")
+    for kind in KINDS:
+        write_submission(inbox, kind, make_submission(kind, source, release))
+    short = copy.deepcopy(course)
+    write_submission(inbox, "allloop", all_answers_loop(source, release))
+    course.collect(inbox)
+    # the all-loop notebook gets an 8 s budget so the bound (not 3 x 5 s of timeouts) is what stops it
+    results = {r["student"]: r for r in course.autograde(workers=2, progress=False,
+                                                           students=[k for k in KINDS])}
+    short.notebook_timeout = 8
+    results.update({r["student"]: r for r in short.autograde(workers=1, progress=False,
+                                                               students=["allloop"])})
+    return results
+
+
+def scores(result):
+    return {gid: g["auto_score"] for gid, g in result["grades"].items()}
