@@ -48,7 +48,7 @@ test-grading: setup  ## grading trust tests (real nbgrader)
 
 test-browser: setup  ## widgets in a real JupyterLab in headless Chromium
 	$(PY) -m tests.browser.setup
-	$(BIN)/pytest tests/browser -p no:cacheprovider
+	$(BIN)/pytest tests/browser -p no:cacheprovider -rs
 
 bench: setup  ## nnlib vs scikit-learn (and PyTorch when installed): one table
 	$(PY) tests/bench/bench_nnlib.py

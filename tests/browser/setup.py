@@ -1,0 +1,105 @@
+"""Give the browser suite a browser: ``python -m tests.browser.setup`` (the first step of ``make test-browser``).
+
+Playwright cannot download its own browsers here (``playwright install`` needs a CDN nobody can
+reach), so the suite drives Debian's Chromium package through Playwright's ``executable_path``.
+This module finds that Chromium and, when it is missing and we may install packages (root with
+apt-get, as in CI), installs it with ``apt-get install -y chromium``.
+
+Outcomes:
+- Chromium found (or installed): print its version, exit 0.
+- Chromium missing and not installable: print why; exit 0 so the suite runs and *skips* with the same
+  message -- except when ``CI=true``, where a missing browser is a failure (exit 1) and never a skip.
+
+``BROWSER_TESTS_CHROMIUM=/path/to/chromium`` points the suite at another Chromium build.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+OVERRIDE_VARIABLE = "BROWSER_TESTS_CHROMIUM"
+
+
+def in_ci():
+    """True when the CI variable says so: there a missing browser must fail, not skip."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def find_chromium():
+    """Path of a Chromium executable, or None.
+
+    >>> find_chromium() is None or os.access(find_chromium(), os.X_OK)
+    True
+    """
+    override = os.environ.get(OVERRIDE_VARIABLE)
+    if override:
+        return override if os.access(override, os.X_OK) else None
+    for path in CANDIDATES:
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def chromium_version(path):
+    """The browser's own version line, or None if it does not start (e.g. missing libraries)."""
+    try:
+        # The Debian wrapper script prints harmless shell noise on stderr; only stdout matters.
+        result = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else None
+
+
+def missing_browser_message():
+    """What the skip (or, under CI, the failure) says when there is no usable Chromium."""
+    return (
+        "browser tests need Chromium and none was found at "
+        + " or ".join(CANDIDATES)
+        + f" (or ${OVERRIDE_VARIABLE}). Install Debian's package as root: "
+        "`apt-get update && apt-get install -y chromium` (Playwright's own browser download is not used)."
+    )
+
+
+def install_chromium():
+    """Install Debian's chromium package when we are root with apt-get; return (ok, explanation)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return False, "not root, so the chromium package cannot be installed here"
+    if shutil.which("apt-get") is None:
+        return False, "no apt-get on this system, so the chromium package cannot be installed here"
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+        print("+", " ".join(command), flush=True)
+        if subprocess.run(command, env=env).returncode != 0:
+            return False, f"`{' '.join(command)}` failed (see its output above)"
+    return True, "installed Debian's chromium package"
+
+
+def ensure_chromium():
+    """Return (path or None, message): find Chromium, installing it when possible."""
+    path = find_chromium()
+    if path is None and not os.environ.get(OVERRIDE_VARIABLE):
+        ok, why = install_chromium()
+        print(f"tests/browser/setup: {why}", flush=True)
+        path = find_chromium() if ok else None
+    if path is None:
+        return None, missing_browser_message()
+    version = chromium_version(path)
+    if version is None:
+        return None, f"{path} exists but `{path} --version` fails: the browser cannot start on this system"
+    return path, f"using {version} at {path}"
+
+
+def main():
+    path, message = ensure_chromium()
+    print(f"tests/browser/setup: {message}", flush=True)
+    if path is None:
+        if in_ci():
+            print("tests/browser/setup: CI=true, so a missing browser is a failure", file=sys.stderr)
+            return 1
+        print("tests/browser/setup: the browser tests will be skipped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
