@@ -27,8 +27,11 @@ setup: $(STAMP)  ## create .venv and install everything (idempotent)
 student: setup  ## build the student versions into student/ (never overwrites a student's file)
 	$(PY) -m autograder student
 
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: student  ## open the course in JupyterLab (student versions in student/)
-	$(BIN)/jupyter lab --notebook-dir=student
+	$(BIN)/jupyter lab --notebook-dir=student $(ALLOW_ROOT) $(LAB_ARGS)
 
 test: setup  ## the whole suite: nnlib, notebooks (nbval), grading, browser
 	$(BIN)/pytest
