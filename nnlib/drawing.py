@@ -11,6 +11,8 @@ tests:
   :func:`nnlib.trace.neuron_id`, the loss node is ``"loss"``) or ``<rect class="nnlib-node"
   data-node="g1">`` (influence diagram, ids are the diagram's node names)
 * edges: ``<line class="nnlib-edge" data-edge="n0_0->n1_0">``
+* edge labels: ``<text class="nnlib-edge-label">``; in an influence diagram each sits on a white
+  ``<rect class="nnlib-edge-label-bg" data-edge="x->g1">`` so it stays readable where edges cross
 * highlighted items add the class ``nnlib-hl``; the node being computed adds ``nnlib-focus``.
 
 Examples
@@ -51,6 +53,61 @@ def _text(x: float, y: float, content: str, *, size: int = 12, anchor: str = "mi
     return (f'<text class="{css}" x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}" '
             f'font-size="{size}" {_FONT} fill="{color or COLORS["text"]}"{weight}{extra}>'
             f"{escape(str(content))}</text>")
+
+
+def _label_size(text: str, size: int = 11) -> tuple[float, float]:
+    """Width and height of the white box behind an edge label (a bold label fits too)."""
+    return 0.66 * size * len(text) + 6, size + 4
+
+
+def _place_edge_labels(ends: Mapping[tuple[str, str], tuple[tuple[float, float], tuple[float, float]]],
+                       texts: Mapping[tuple[str, str], str],
+                       blocked: Sequence[tuple[float, float, float, float]]) -> dict:
+    """Centre of each edge's label: on its own edge, clear of the nodes and of the other labels.
+
+    ``ends`` maps an edge to its drawn end points, ``blocked`` lists boxes (x0, y0, x1, y1) no label
+    may cover. Edges leaving the same node start at different fractions t of their length (0.3 for
+    the top one to 0.7 for the bottom one), so labels of a fan do not line up; from there the
+    fractions 0.12…0.88 are tried nearest first, and the first spot that overlaps nothing wins
+    (else the one with the least overlap). Greedy in a fixed order, so the result is deterministic.
+    """
+    fan: dict[str, list[tuple[str, str]]] = {}
+    for edge in ends:
+        fan.setdefault(edge[0], []).append(edge)
+    start = {}
+    for edges in fan.values():
+        edges = sorted(edges, key=lambda e: (ends[e][1][1], ends[e][1][0]))
+        for k, edge in enumerate(edges):
+            start[edge] = 0.5 if len(edges) == 1 else 0.3 + 0.4 * k / (len(edges) - 1)
+
+    def overlap(a, b):
+        return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+    def candidates(edge):
+        """Label boxes along the edge, the staggered start first, then nearest to it first."""
+        (x1, y1), (x2, y2) = ends[edge]
+        w, h = _label_size(texts[edge])
+        fractions = sorted({round(0.12 + 0.02 * i, 2) for i in range(39)}, key=lambda t: (abs(t - start[edge]), t))
+        for t in [start[edge]] + fractions:
+            cx, cy = x1 + t * (x2 - x1), y1 + t * (y2 - y1)
+            yield (cx, cy), (cx - w / 2 - 1, cy - h / 2 - 1, cx + w / 2 + 1, cy + h / 2 + 1)
+
+    # the edges with the fewest spots clear of the nodes choose first (e.g. an edge skipping a
+    # column, whose middle lies under the skipped node); ties in the diagram's edge order
+    room = {edge: sum(all(overlap(box, b) == 0 for b in blocked) for _, box in candidates(edge)) for edge in ends}
+    taken = list(blocked)
+    spots = {}
+    for edge in sorted(ends, key=lambda e: room[e]):
+        best = None
+        for centre, box in candidates(edge):
+            cost = sum(overlap(box, other) for other in taken)
+            if best is None or cost < best[0]:
+                best = (cost, centre, box)
+            if cost == 0:
+                break
+        spots[edge] = best[1]
+        taken.append(best[2])
+    return spots
 
 
 def _node_style(css: list[str]) -> tuple[str, str, str]:
@@ -237,17 +294,30 @@ def influence_svg(diagram, *, highlight_path: Sequence[str] | None = None, focus
         parts.append(f'<polygon class="nnlib-arrow" points="{" ".join(f"{_n(a)},{_n(b)}" for a, b in pts)}" '
                      f'fill="{color}"/>')
     if show_local:
-        for (tail, head) in diagram.edges:
-            (x1, y1), (x2, y2) = pos[tail], pos[head]
-            x1, x2 = x1 + box_w[tail] / 2, x2 - box_w[head] / 2
+        ends = {edge: ((pos[edge[0]][0] + box_w[edge[0]] / 2, pos[edge[0]][1]),
+                       (pos[edge[1]][0] - box_w[edge[1]] / 2, pos[edge[1]][1])) for edge in diagram.edges}
+        values = {}
+        for edge in diagram.edges:
             try:
-                value = fmt(diagram.local_derivative(tail, head), precision)
+                values[edge] = fmt(diagram.local_derivative(*edge), precision)
             except ValueError:
-                value = "?"
-            hl = (tail, head) in hl_edges
-            parts.append(_text(x1 + 0.5 * (x2 - x1), y1 + 0.5 * (y2 - y1) - 5, value, size=11,
+                values[edge] = "?"
+        # a node's box and the value written under it, with a margin so that a label does not
+        # read as part of the value ("1.904 = 0.3157"): no label may cover them
+        blocked = [(x - box_w[n] / 2 - 8, y - box_h / 2 - 2, x + box_w[n] / 2 + 8,
+                    y + box_h / 2 + (18 if show_values and diagram.nodes[n].value is not None else 2))
+                   for n, (x, y) in pos.items()]
+        # computed without the highlight, so labels stay put while a widget steps through paths
+        spots = _place_edge_labels(ends, values, blocked)
+        for edge in diagram.edges:
+            hl = edge in hl_edges
+            (cx, cy), (w, h) = spots[edge], _label_size(values[edge])
+            parts.append(f'<rect class="nnlib-edge-label-bg" data-edge="{escape(edge_id(*edge))}" '
+                         f'x="{_n(cx - w / 2)}" y="{_n(cy - h / 2)}" width="{_n(w)}" height="{_n(h)}" '
+                         f'rx="3" fill="white" fill-opacity="0.9"/>')
+            parts.append(_text(cx, cy + 4, values[edge], size=11,
                                css="nnlib-edge-label" + (" nnlib-hl" if hl else ""),
-                               color=COLORS["edge_hl"] if hl else COLORS["muted"], halo=True, bold=hl))
+                               color=COLORS["edge_hl"] if hl else COLORS["muted"], bold=hl))
     for name, (x, y) in pos.items():
         node = diagram.nodes[name]
         css = ["nnlib-node"] + (["nnlib-hl"] if name in hl_nodes else []) + (["nnlib-focus"] if name == focus else [])
@@ -259,6 +329,6 @@ def influence_svg(diagram, *, highlight_path: Sequence[str] | None = None, focus
         parts.append(_text(x, y + 4, node.label, size=12, css="nnlib-node-label"))
         if show_values and node.value is not None:
             parts.append(_text(x, y + box_h / 2 + 13, f"= {fmt(node.value, precision)}", size=11,
-                               css="nnlib-node-value", color=COLORS["muted"]))
+                               css="nnlib-node-value", color=COLORS["muted"], halo=True))
     parts.append("</svg>")
     return "\n".join(parts)
