@@ -43,7 +43,10 @@ def _draw_learning_curves(fig, history: Mapping[str, Sequence[float]], epochs=No
         if epochs:
             ax.set_xlim(0.5, max(int(epochs), 1) + 0.5)
         if group:
-            ax.legend(loc="best", fontsize=8)
+            # below the axes: a rising accuracy ends in the top right, a falling loss in the
+            # bottom right, and a diverging one anywhere; inside, a legend covers some curve
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=len(group),
+                      fontsize=8, frameon=False)
         ax.grid(alpha=0.3)
     if losses:
         ax_loss.set_yscale("log")
@@ -79,12 +82,13 @@ def plot_learning_curves(history: Mapping[str, Sequence[float]], fig=None, *, ep
 
 
 def learning_curves_svg(history: Mapping[str, Sequence[float]], *, epochs=None, title=None,
-                        width: int = 620, height: int = 220) -> str:
+                        width: int = 620, height: int = 250) -> str:
     """The learning curves as a small hand-written SVG string (no matplotlib: a few ms per frame).
 
     Left panel: every series whose name contains "loss"; right panel: the others (accuracies),
     on a 0..1 scale zoomed to the data. ``epochs`` fixes the x-axis to 1..epochs. Each series is a
-    ``polyline.nnlib-curve`` with ``data-name``; used by LiveTraining to redraw every epoch.
+    ``polyline.nnlib-curve`` with ``data-name``; used by LiveTraining to redraw every epoch. The
+    legend (``text.nnlib-legend``, name and last value) sits below each panel, never on a curve.
 
     Examples
     --------
@@ -99,7 +103,8 @@ def learning_curves_svg(history: Mapping[str, Sequence[float]], *, epochs=None, 
     others = {k: list(map(float, v)) for k, v in history.items() if "loss" not in k.lower()}
     n = max([len(v) for v in history.values()] + [1])
     x_max = max(int(epochs or 0), n, 2)
-    pw, ph, left, top = (width - 60) / 2 - 30, height - 60, 45, 28
+    rows = max([len(losses), len(others), 1])          # legend lines under each panel
+    pw, ph, left, top = (width - 60) / 2 - 30, height - 60 - 15 * rows, 45, 28
     parts = [f'<svg class="nnlib-learning-curves" xmlns="http://www.w3.org/2000/svg" '
              f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
              f'style="font-family:sans-serif;font-size:11px">']
@@ -136,7 +141,10 @@ def learning_curves_svg(history: Mapping[str, Sequence[float]], *, epochs=None, 
             parts.append(f'<polyline class="nnlib-curve" data-name="{escape(label)}" points="{pts}" '
                          f'fill="none" stroke="{colour}" stroke-width="2"/>')
             last = f" {series[-1]:.4g}" if series else ""
-            parts.append(f'<text x="{x0 + pw - 4:.1f}" y="{top + 14 + 13 * k}" text-anchor="end" '
+            y = top + ph + 28 + 15 * (k + 1)
+            parts.append(f'<line x1="{x0:.1f}" y1="{y - 4}" x2="{x0 + 18:.1f}" y2="{y - 4}" '
+                         f'stroke="{colour}" stroke-width="2"/>')
+            parts.append(f'<text class="nnlib-legend" x="{x0 + 24:.1f}" y="{y}" '
                          f'fill="{colour}">{escape(label)}{last}</text>')
     parts.append("</svg>")
     return "".join(parts)

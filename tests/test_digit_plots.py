@@ -37,6 +37,32 @@ def test_learning_curves_split_loss_and_accuracy():
     assert ax_loss.get_xlim() == (0.5, 5.5)
 
 
+def test_learning_curves_legend_covers_no_curve():
+    """The matplotlib legends sit outside their axes, so they cannot hide a rising accuracy."""
+    history = {"loss": [1.0, 0.5, 0.2], "train accuracy": [0.5, 0.9, 0.999],
+               "test accuracy": [0.4, 0.8, 0.97]}
+    ax_loss, ax_acc = digit_plots.plot_learning_curves(history, epochs=3)
+    ax_acc.figure.canvas.draw()
+    for ax in (ax_loss, ax_acc):
+        legend, frame = ax.get_legend().get_window_extent(), ax.get_window_extent()
+        assert legend.y1 <= frame.y0, (legend, frame)
+
+
+def test_learning_curves_svg_legend_below_the_panels():
+    """Every SVG legend line lies below the plot frames (the curves' area), one per series."""
+    import re
+
+    svg = digit_plots.learning_curves_svg({"loss": [1.0, 0.2], "train accuracy": [0.5, 1.0],
+                                           "test accuracy": [0.4, 0.97]}, epochs=5)
+    frames = [float(y) + float(h) for y, h in
+              re.findall(r'<rect x="[^"]+" y="([^"]+)" width="[^"]+" height="([^"]+)"', svg)]
+    legends = [float(y) for y in re.findall(r'class="nnlib-legend" x="[^"]+" y="([^"]+)"', svg)]
+    assert len(frames) == 2 and len(legends) == 3
+    assert min(legends) > max(frames)
+    assert max(legends) < 250                                   # and inside the picture
+    assert "train accuracy 1" in svg
+
+
 def test_learning_curves_svg_has_one_polyline_per_series():
     """The live view's SVG has a polyline per series with as many points as epochs."""
     svg = digit_plots.learning_curves_svg({"loss": [1.0, 0.5, 0.25], "test accuracy": [0.5, 0.9, 0.95]},

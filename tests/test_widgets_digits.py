@@ -103,6 +103,58 @@ def test_error_in_step_is_shown():
     assert "boom" in _find(view, "nnlib-train-status").value
 
 
+def test_not_implemented_step_says_what_to_finish():
+    """A step that raises NotImplementedError (an exercise stub) shows the given to-do, not an error."""
+    written = []
+
+    def step(epoch):
+        if not written:
+            raise NotImplementedError()
+        return {"loss": 1.0}
+
+    view = LiveTraining(step, epochs=2, background=False,
+                        not_implemented="Finish exercise (b) first")
+    view.start()
+    status = _find(view, "nnlib-train-status").value
+    assert "Finish exercise (b) first" in status
+    assert "error" not in status and "NotImplementedError()" not in status
+    assert not _find(view, "nnlib-train-start").disabled     # Start tries again
+    written.append(True)                                     # the student writes the exercise
+    view.start()
+    assert view.run.status == "finished" and view.run.epoch == 2
+
+
+def test_not_implemented_has_a_generic_message():
+    """Without a not_implemented text the status still says to finish the exercise, not 'error'."""
+    def step(epoch):
+        raise NotImplementedError()
+
+    view = LiveTraining(step, epochs=2, background=False)
+    view.start()
+    status = _find(view, "nnlib-train-status").value
+    assert "finish that exercise" in status and "error:" not in status
+
+
+def test_stop_after_the_run_finished_keeps_the_finished_status():
+    """Stop pressed when training has already ended changes nothing (regression: it said 'stopping')."""
+    view = LiveTraining(lambda e: {"loss": 1.0}, epochs=2, background=False)
+    view.start()
+    status = _find(view, "nnlib-train-status").value
+    assert "finished 2 epochs" in status
+    view.stop()
+    assert _find(view, "nnlib-train-status").value == status
+    assert not view.run.stop_requested and view.run.status == "finished"
+
+
+def test_stop_before_start_does_nothing():
+    """Stop on a view that never started leaves it ready, and Start still trains every epoch."""
+    view = LiveTraining(lambda e: {"loss": 1.0}, epochs=3, background=False)
+    view.stop()
+    assert "ready" in _find(view, "nnlib-train-status").value
+    view.start()
+    assert view.run.status == "finished" and view.run.epoch == 3
+
+
 def test_live_training_static_fallback():
     """Without a widget frontend the view falls back to HTML with the curves."""
     view = LiveTraining(lambda e: {"loss": 1.0}, epochs=1, background=False, title="demo")
@@ -147,6 +199,18 @@ def test_stroke_downsamples_and_predicts():
     assert "nnlib-digit-best' data-class='9'" in bars
     assert "data-class='9'>prediction: <b>9</b>" in _find(view, "nnlib-digit-verdict").value
     assert "nnlib-image8" in _find(view, "nnlib-digit-preview").value
+
+
+def test_note_is_asked_again_after_every_stroke():
+    """A callable note (which model answers) is re-read on every update, so it stays true."""
+    model = {"name": "reference model"}
+    view = DigitCanvas(_uniform, size=64, note=lambda: f"classifying with: {model['name']}")
+    verdict = _find(view, "nnlib-digit-verdict")
+    assert "classifying with: reference model" in verdict.value
+    model["name"] = "your network"
+    view.add_stroke([(10, 10), (50, 50)])
+    assert "classifying with: your network" in verdict.value and "prediction" in verdict.value
+    assert "your network" in view.static_html()
 
 
 def test_mouse_events_draw_a_stroke():

@@ -30,6 +30,11 @@ __all__ = ["LiveTraining", "DigitCanvas", "probabilities_html", "image8_html"]
 
 
 # --------------------------------------------------------------------------- live training
+_NOT_IMPLEMENTED = ("not written yet: the training step calls a function that raises "
+                    "NotImplementedError — finish that exercise, run its cell, then press Start "
+                    "again")
+
+
 class LiveTraining(ShowMixin, widgets.VBox):
     """Start / Stop, a progress bar and learning curves that grow while a model trains.
 
@@ -51,13 +56,18 @@ class LiveTraining(ShowMixin, widgets.VBox):
         With False, Start trains in the caller's thread (tests, scripts).
     min_redraw_seconds : float, default 0.25
         Redraw the curves at most this often while training (the last epoch is always drawn).
+    not_implemented : str, optional
+        What the status line says when ``step`` raises NotImplementedError (a student's exercise
+        stub): which exercises to finish first. Start tries again once they are written.
     """
 
     def __init__(self, step, epochs: int = 20, *, title: str = "", autostart: bool = False,
-                 background: bool = True, min_redraw_seconds: float = 0.25):
+                 background: bool = True, min_redraw_seconds: float = 0.25,
+                 not_implemented: str = _NOT_IMPLEMENTED):
         self._run = TrainingRun(step, epochs)
         self._background = bool(background)
         self._min_redraw = float(min_redraw_seconds)
+        self._not_implemented = str(not_implemented)
         self._last_draw = 0.0
         self._thread: threading.Thread | None = None
         self._title = html_widget("nnlib-train-title", f"<b>{escape(title)}</b>" if title else "")
@@ -72,6 +82,9 @@ class LiveTraining(ShowMixin, widgets.VBox):
         self._plot = html_widget("nnlib-train-plot")
         self._start.on_click(lambda _: self.start())
         self._stop.on_click(lambda _: self.stop())
+        for fixed in (self._start, self._stop, self._progress):
+            fixed.layout.flex = "0 0 auto"     # a long status line wraps instead of squeezing these
+        self._status.layout.flex = "1 1 auto"
         controls = widgets.HBox([self._start, self._stop, self._progress, self._status])
         super().__init__([self._title, controls, self._plot])
         self.add_class("nnlib-live-training")
@@ -99,9 +112,17 @@ class LiveTraining(ShowMixin, widgets.VBox):
             self._train()
 
     def stop(self) -> None:
-        """Ask training to stop at the next epoch boundary (what the Stop button does)."""
+        """Ask training to stop at the next epoch boundary (what the Stop button does).
+
+        Does nothing when no training is running: a click that arrives just after the last epoch
+        must not replace the "finished …" status.
+        """
+        if self._run.status != "running":
+            return
         self._run.request_stop()
         self._status.value = "stopping after this epoch…"
+        if self._run.status != "running":      # the run ended meanwhile: show how it ended
+            self._refresh(force=True)
 
     @property
     def running(self) -> bool:
@@ -132,6 +153,11 @@ class LiveTraining(ShowMixin, widgets.VBox):
         self._start.description = "Continue" if run.status == "stopped" else "Start"
         last = {k: v[-1] for k, v in run.history.items() if v}
         numbers = ", ".join(f"{escape(k)} {v:.4g}" for k, v in last.items())
+        if run.status == "error" and isinstance(run.error, NotImplementedError):
+            # an exercise stub, not a bug: say what to write instead of showing a bare exception
+            self._status.value = (f"<span class='nnlib-train-state' style='color:#a33'>"
+                                  f"{escape(self._not_implemented)}</span>")
+            return
         text = {"ready": "ready: press Start",
                 "stopped": f"stopped after epoch {run.epoch}",
                 "finished": f"finished {run.epoch} epochs in {run.seconds:.1f} s",
@@ -206,13 +232,18 @@ class DigitCanvas(ShowMixin, widgets.VBox):
     line_width : float, default 18
     labels : list of str, optional
         Class names for the bars (default "0" … "K-1").
+    note : str or callable ``() -> str``, optional
+        A line under the prediction (inside ``nnlib-digit-verdict``), e.g. which model answers; a
+        callable is asked again after every stroke, so the line stays true when the model behind
+        ``model_or_predict_fn`` changes.
 
     Tests and browser tests feed strokes without a mouse: ``view.add_stroke(points)``.
     """
 
     def __init__(self, model_or_predict_fn, *, size: int = 256, line_width: float = 18.0,
-                 labels=None):
+                 labels=None, note=""):
         self._predict = model_or_predict_fn
+        self._note = note
         self._labels = labels
         self._drawing = DigitDrawing(size, line_width)
         self._current: list[tuple[float, float]] = []
@@ -337,6 +368,8 @@ class DigitCanvas(ShowMixin, widgets.VBox):
         c.stroke_lines(pts.tolist())
 
     def _update(self):
+        note = self._note() if callable(self._note) else self._note
+        note = f"<div style='color:#555'><i>{escape(str(note))}</i></div>" if note else ""
         if self._drawing.is_empty:
             self._preview.value = image8_html(np.zeros((8, 8)))
             p = None
@@ -346,13 +379,14 @@ class DigitCanvas(ShowMixin, widgets.VBox):
         if p is None:
             k = 10 if self._labels is None else len(self._labels)
             self._probabilities.value = probabilities_html(np.zeros(k), self._labels)
-            self._verdict.value = "<i>draw a digit</i>"
+            self._verdict.value = "<i>draw a digit</i>" + note
         else:
             self._probabilities.value = probabilities_html(p, self._labels)
             best = int(np.argmax(p))
             name = str(best) if self._labels is None else str(self._labels[best])
             self._verdict.value = (f"<span class='nnlib-digit-prediction' data-class='{best}'>"
-                                   f"prediction: <b>{escape(name)}</b> ({p[best]:.1%})</span>")
+                                   f"prediction: <b>{escape(name)}</b> ({p[best]:.1%})</span>"
+                                   + note)
 
     def static_html(self) -> str:
         return (self._preview.value + self._probabilities.value + self._verdict.value)

@@ -38,16 +38,11 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1280, "height": 900}
 
 
-# Notebooks whose widgets need the exercises solved: the suite serves their *source* version (with
-# the solutions) so the widgets can be exercised at all. Their student version still renders, but
-# a student sees these widgets work only after solving the exercises named here.
-NEEDS_SOLUTIONS = {
-    "06_digit_recognition": (
-        "LiveTraining trains the student's own network (make_trainer -> their forward/backward: "
-        "unsolved, Start reports NotImplementedError) and DigitCanvas classifies with the network "
-        "trained in the exercises (unsolved, predict_proba has no digits_params)"
-    ),
-}
+# Notebooks whose widgets only work once exercises are solved would be listed here and served in
+# their *source* version (with the solutions). Every notebook's widgets now work for a student who
+# has solved nothing yet (06's Start says which exercises to finish; its canvas uses nnlib's
+# reference model until the student's own network is trained), so all are served as students get them.
+NEEDS_SOLUTIONS = {}
 
 
 def course_notebooks():

@@ -265,15 +265,20 @@ def softmax_subgradients(page):
 
 
 def digit_recognition(page):
-    """06: live training runs and draws its curves; a mouse stroke on the canvas updates the guess."""
+    """06, unsolved: Start says which exercises to finish (no raw error); the canvas answers a mouse
+    stroke with nnlib's reference model, and says so."""
     training = hook(page, "nnlib-live-training", count=1).first
-    progress, curves = part(training, "nnlib-train-progress"), part(training, "nnlib-train-plot")
-    epochs = lambda: progress.locator(".progress-bar, .widget-progress *").first.get_attribute("style") or text(training)
-    before_curves, before_epochs = picture(curves), epochs()
+    status = part(training, "nnlib-train-status")
+    before_status = text(status)
     click(part(training, "nnlib-train-start"))
-    wait_until_changed(epochs, before_epochs, "the training progress bar", timeout=20)
-    wait_until_changed(lambda: picture(curves), before_curves, "the learning curves", timeout=20)
-    click(part(training, "nnlib-train-stop"))
+    after = wait_until_changed(lambda: text(status), before_status, "the training status after Start", timeout=20)
+    if "training" in after and "Finish" not in after:        # "training…" first, then the verdict
+        after = wait_until_changed(lambda: text(status), after, "the training status after 'training…'", timeout=20)
+    assert "Finish exercises (b) backward" in after and "YOUR network" in after, (
+        f"Start on the unsolved notebook should say which exercises to finish first, shows {after!r}"
+    )
+    assert "NotImplementedError" not in after and "error" not in after.lower(), f"a raw error is shown: {after!r}"
+    assert not part(training, "nnlib-train-start").is_disabled(), "Start should stay available to try again"
 
     view = hook(page, "nnlib-digit-canvas-view", count=1).first
     # ipycanvas renders the Canvas widget as a <canvas> (the hook sits on it or on its wrapper).
@@ -300,6 +305,10 @@ def digit_recognition(page):
     wait_until_changed(lambda: shown(probabilities), before, "the digit probabilities after a stroke", timeout=15)
     assert view.locator(".nnlib-digit-verdict .nnlib-digit-prediction").count() == 1, (
         f"no prediction shown after drawing: {text(part(view, 'nnlib-digit-verdict'))!r}"
+    )
+    model = text(part(view, "nnlib-digit-verdict"))
+    assert "nnlib's reference model until yours is trained" in model, (
+        f"the canvas should say that nnlib's reference model answers until the student's is trained: {model!r}"
     )
 
 
