@@ -14,10 +14,8 @@ X = np.array([1.0, 2.0])
 D = np.array([1.0, 0.0])
 
 
-@pytest.fixture(autouse=True)
-def _headless(monkeypatch):
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+# Views render figures to SVG; pyplot stays headless and nbgrader's switch is off.
+pytestmark = pytest.mark.usefixtures("headless_widgets")
 
 
 def _classes(widget):

@@ -7,9 +7,8 @@ from nnlib.subgradients import softmax_state
 from nnlib.widgets import SoftmaxExplorer, SubgradientExplorer
 
 
-@pytest.fixture(autouse=True)
-def _not_grading(monkeypatch):
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+# Views render figures to SVG; pyplot stays headless and nbgrader's switch is off.
+pytestmark = pytest.mark.usefixtures("headless_widgets")
 
 
 def _classes(widget):
