@@ -1,7 +1,16 @@
 """Shared fixtures for the nnlib tests (kept small: anything used by one file lives in that file)."""
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (CI included), so a failure reproduces
+# exactly; set HYPOTHESIS_PROFILE=explore to let hypothesis search new examples locally.
+settings.register_profile("deterministic", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 
 @pytest.fixture
