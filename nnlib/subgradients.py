@@ -389,14 +389,19 @@ def subgradient_svg(state: SubgradientState, *, width: int = 420, height: int = 
 
 
 # ---------------------------------------------------------------------------- answer checks at kinks
-def _as_array(got, name):
+def _as_dZ(got, Z):
+    """``got`` as a float array shaped like Z, or the reasons it cannot be checked as a dZ."""
     if got is None:
-        return None, [f"{name} is None: did you forget to return it?"]
+        return None, ["dZ is None: did you forget to return it?"]
     try:
-        arr = np.asarray(got, dtype=float)
+        got = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
-        return None, [f"{name} must be a numpy array, got {type(got).__name__}"]
-    return arr, []
+        return None, [f"dZ must be a numpy array, got {type(got).__name__}"]
+    if got.shape != Z.shape:
+        return None, [f"dZ must have Z's shape {Z.shape}, got {got.shape}"]
+    if not np.all(np.isfinite(got)):
+        return None, ["dZ contains NaN or inf"]
+    return got, []
 
 
 def relu_backward_problems(Z, dY, got, *, atol: float = 1e-9) -> list[str]:
@@ -406,13 +411,9 @@ def relu_backward_problems(Z, dY, got, *, atol: float = 1e-9) -> list[str]:
     Z == 0 exactly (a subgradient of ReLU at its kink), chosen entry by entry.
     """
     Z, dY = np.asarray(Z, dtype=float), np.asarray(dY, dtype=float)
-    got, problems = _as_array(got, "dZ")
+    got, problems = _as_dZ(got, Z)
     if problems:
         return problems
-    if got.shape != Z.shape:
-        return [f"dZ must have Z's shape {Z.shape}, got {got.shape}"]
-    if not np.all(np.isfinite(got)):
-        return ["dZ contains NaN or inf"]
     out = []
     pos, neg, zero = Z > 0, Z < 0, Z == 0
     slopes_only = np.all((got >= 0) & (got <= 1)) and np.all(got[pos] == 1) and np.all(got[neg] == 0)
@@ -453,13 +454,9 @@ def max_backward_problems(Z, dy, got, *, atol: float = 1e-9) -> list[str]:
     (one argmax gets 1; at a tie any split over the tied entries is a valid subgradient).
     """
     Z, dy = np.asarray(Z, dtype=float), np.asarray(dy, dtype=float).reshape(-1)
-    got, problems = _as_array(got, "dZ")
+    got, problems = _as_dZ(got, Z)
     if problems:
         return problems
-    if got.shape != Z.shape:
-        return [f"dZ must have Z's shape {Z.shape}, got {got.shape}"]
-    if not np.all(np.isfinite(got)):
-        return ["dZ contains NaN or inf"]
     out = []
     for n in range(Z.shape[0]):
         row, g, u = Z[n], got[n], dy[n]
