@@ -58,6 +58,19 @@ def now_stamp():
     return dt.datetime.now(dt.timezone.utc).strftime(TIMESTAMP_FORMAT)
 
 
+def _run_nbgrader(converter_class, cfg, failure):
+    """Run one of nbgrader's converters (forced, quiet); its failure becomes a CourseError."""
+    from nbgrader.coursedir import CourseDirectory  # nbgrader loads slowly: only when grading
+
+    converter = converter_class(coursedir=CourseDirectory(config=cfg), config=cfg,
+                                log=_quiet_logger())
+    converter.force = True
+    try:
+        converter.start()
+    except Exception as exc:
+        raise CourseError(f"nbgrader {failure}: {exc}") from exc
+
+
 class Course:
     """An nbgrader course folder built from a folder of source notebooks."""
 
@@ -97,7 +110,6 @@ class Course:
     def build(self, assignments=None, force=False):
         """Student versions of every (or the named) notebook; returns {assignment: 'built'|'up to date'}."""
         from nbgrader.converters import GenerateAssignment
-        from nbgrader.coursedir import CourseDirectory
 
         names = assignments or self.assignments()
         unknown = sorted(set(names) - set(self.assignments()))
@@ -121,13 +133,7 @@ class Course:
             shutil.copyfile(src, dest)
             cfg = self.config()
             cfg.CourseDirectory.assignment_id = name
-            converter = GenerateAssignment(coursedir=CourseDirectory(config=cfg), config=cfg,
-                                           log=_quiet_logger())
-            converter.force = True
-            try:
-                converter.start()
-            except Exception as exc:
-                raise CourseError(f"nbgrader generate_assignment failed for {name}: {exc}") from exc
+            _run_nbgrader(GenerateAssignment, cfg, f"generate_assignment failed for {name}")
             done[name] = "built"
         return done
 
@@ -341,7 +347,6 @@ class Course:
     def feedback(self):
         """HTML feedback for every autograded submission (hidden tests removed)."""
         from nbgrader.converters import GenerateFeedback
-        from nbgrader.coursedir import CourseDirectory
 
         graded = [(s, a) for s, a, _ in self.submissions()
                   if (self.root / "autograded" / s / a / f"{a}.ipynb").exists()]
@@ -351,13 +356,7 @@ class Course:
         cfg = self.config()
         cfg.CourseDirectory.assignment_id = "*"
         cfg.CourseDirectory.student_id = "*"
-        converter = GenerateFeedback(coursedir=CourseDirectory(config=cfg), config=cfg,
-                                     log=_quiet_logger())
-        converter.force = True
-        try:
-            converter.start()
-        except Exception as exc:
-            raise CourseError(f"nbgrader generate_feedback failed: {exc}") from exc
+        _run_nbgrader(GenerateFeedback, cfg, "generate_feedback failed")
         made = [self.root / "feedback" / s / a / f"{a}.html" for s, a in graded]
         return [path for path in made if path.exists()]
 
