@@ -107,12 +107,13 @@ def summary_line(results):
 # "There was an error running the validate command". The lab configurations in jupyter-config/
 # switch nbgrader's server half off and load this module in its place (see
 # jupyter-config/README.md), so the button gives `python -m autograder validate`'s verdict and
-# messages: nbgrader's own validator ignores output on stderr, which scores a test cell 0 when
-# the notebook is graded.
+# messages: the course's one-line diagnosis and the points of each failed test instead of
+# nbgrader's full tracebacks, and a summary that says hidden tests are still to come.
 
 def lab_answer(path, cell_timeout=60):
     """The Validate button's JSON answer for the notebook at ``path``: the verdict of ``validate``
-    and the lines it prints for each failed test (under that test cell's source) and as summary."""
+    and the lines it prints for each failed test (under the first line of that test cell) and as
+    summary."""
     from html import escape
 
     notebook = run_notebook(path, cell_timeout)
@@ -121,8 +122,11 @@ def lab_answer(path, cell_timeout=60):
         return {"success": True, "value": {}}
     if not results:
         return {"success": True, "value": {"failed": [{"source": "", "error": escape(no_tests_line(path))}]}}
-    sources = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell.source for cell in notebook.cells}
-    failed = [{"source": sources[result[0]], "error": result_lines(*result)}
+    # A test cell opens with a one-line docstring saying what it checks: that line names the cell
+    # (the whole source would push the message below the dialog's fold).
+    headings = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell.source.strip().splitlines()[:1]
+                for cell in notebook.cells}
+    failed = [{"source": "".join(headings[result[0]]) or result[0], "error": result_lines(*result)}
               for result in results if not result[2]]
     failed[-1]["error"] += "\n\n" + summary_line(results)
     for entry in failed:

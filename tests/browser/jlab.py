@@ -64,7 +64,8 @@ class BrowserLog:
         )
 
 
-ACTIVE_NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
+ACTIVE_PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the open notebook's tab: toolbar and cells
+ACTIVE_NOTEBOOK = f"{ACTIVE_PANEL} .jp-Notebook"
 
 
 # --- opening and running ------------------------------------------------------------------------
