@@ -9,8 +9,10 @@ port on 127.0.0.1, no browser, no token, no news pop-up, ``allow_root`` in CI co
 ``window.jupyterapp`` to ask which commands exist) comes from a jupyter_server_config.json in a
 temporary JUPYTER_CONFIG_DIR, so the Makefile's command line is exactly the one a student runs.
 """
+import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -21,8 +23,8 @@ import urllib.request
 import pytest
 
 from .conftest import NOTEBOOKS, REPOSITORY, VIEWPORT
-from .jlab import (ACTIVE_NOTEBOOK, ACTIVE_PANEL, NBGRADER_COMMANDS, BrowserLog, menu_items, nbgrader_ui, open_lab,
-                   open_notebook, wait_for_kernel_idle)
+from .jlab import (ACTIVE_NOTEBOOK, ACTIVE_PANEL, NBGRADER_COMMANDS, BrowserLog, menu_items, nbgrader_ui,
+                   open_lab, open_notebook, wait_for_kernel_idle)
 from .lab import free_port, isolated_environment, tail, wait_for_server
 
 
@@ -46,8 +48,9 @@ def stop_process_group(process, timeout=20):
         pass
 
 
-def run_make_lab(target, tmp_path_factory, artifacts):
-    """Start ``make <target>`` with test-only server settings; return (process, url, log path)."""
+def run_make_lab(target, tmp_path_factory, artifacts, timeout):
+    """Start ``make <target>`` with test-only server settings; return (process, url); ``timeout``
+    seconds for the server to answer (the target builds the course's notebooks first)."""
     if shutil.which("make") is None:
         pytest.fail(f"`make` is not installed, and `make {target}` is how the course is started")
     state = tmp_path_factory.mktemp(f"make-{target}-state")
@@ -69,17 +72,17 @@ def run_make_lab(target, tmp_path_factory, artifacts):
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for_server(url, process, log_path, timeout=240)  # instructor-lab builds course/ first
+        wait_for_server(url, process, log_path, timeout=timeout)
     except BaseException:
         stop_process_group(process)
         raise
-    return process, url, log_path
+    return process, url
 
 
 @pytest.fixture(scope="module")
 def make_lab(chromium_executable, tmp_path_factory, artifacts):
     """Run ``make lab``; yield the server's URL; stop it after."""
-    process, url, _ = run_make_lab("lab", tmp_path_factory, artifacts)
+    process, url = run_make_lab("lab", tmp_path_factory, artifacts, timeout=150)
     try:
         yield url
     finally:
@@ -89,7 +92,7 @@ def make_lab(chromium_executable, tmp_path_factory, artifacts):
 @pytest.fixture(scope="module")
 def make_instructor_lab(chromium_executable, tmp_path_factory, artifacts):
     """Run ``make instructor-lab``; yield the server's URL; stop it after."""
-    process, url, _ = run_make_lab("instructor-lab", tmp_path_factory, artifacts)
+    process, url = run_make_lab("instructor-lab", tmp_path_factory, artifacts, timeout=300)
     try:
         yield url
     finally:
@@ -97,7 +100,7 @@ def make_instructor_lab(chromium_executable, tmp_path_factory, artifacts):
 
 
 def status(url):
-    """The HTTP status a GET of ``url`` gets from the server (no redirects followed into /lab)."""
+    """The HTTP status a GET of ``url`` gets from the server."""
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
             return response.status
@@ -107,6 +110,39 @@ def status(url):
 
 # The server halves of nbgrader's instructor and exchange tools (nbgrader.server_extensions.*).
 NBGRADER_PAGES = ("formgrader", "courses", "assignments")
+# nbgrader's front-end plugins that only an instructor (or a course with an exchange) needs; the
+# remaining one, @jupyter/nbgrader:validate-assignment, is the Validate button.
+INSTRUCTOR_PLUGINS = tuple(f"@jupyter/nbgrader:{name}" for name in
+                           ("menu", "create-assignment", "formgrader", "course-list", "assignment-list"))
+
+
+def disabled_plugins(url):
+    """The front-end plugins switched off in the page config the server sends with ``url``."""
+    with urllib.request.urlopen(url, timeout=30) as response:
+        html = response.read().decode()
+    config = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', html, re.S)
+    assert config, f"{url} sends no jupyter-config-data"
+    return json.loads(config.group(1)).get("disabledExtensions", [])
+
+
+@contextlib.contextmanager
+def new_page(browser, url, artifacts, target, picture):
+    """A fresh browser page for the server of ``make <target>`` at ``url``. The test passes only if
+    the browser reports no problems; on a failure the server log's tail is printed; ``picture`` is
+    saved either way."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    log = BrowserLog(page, url)
+    try:
+        yield page
+        problems = log.problems()
+        assert not problems, "the browser reported problems:\n" + "\n".join(problems)
+    except Exception:
+        print(tail(artifacts / f"make-{target}.log"))
+        raise
+    finally:
+        page.screenshot(path=str(artifacts / picture))
+        context.close()
 
 
 @pytest.mark.timeout(200)
@@ -114,10 +150,7 @@ def test_make_lab_opens_the_first_notebook(make_lab, browser, artifacts):
     """The landing page lists the course's notebooks; double-clicking the first one opens it."""
     name = first_notebook()
     assert name is not None, "notebooks/ holds no numbered notebook"
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    log = BrowserLog(page, make_lab)
-    try:
+    with new_page(browser, make_lab, artifacts, "lab", "make-lab.png") as page:
         page.goto(f"{make_lab}/lab")
         listing = page.locator(".jp-DirListing-content .jp-DirListing-item")
         page.wait_for_selector(".jp-DirListing-content .jp-DirListing-item", timeout=60_000)
@@ -135,24 +168,13 @@ def test_make_lab_opens_the_first_notebook(make_lab, browser, artifacts):
         assert title.strip(), "the first notebook opened without a title"
         tab = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel").first.inner_text()
         assert tab == name, f"the open tab is {tab!r}, expected {name!r}"
-        problems = log.problems()
-        assert not problems, "the browser reported problems:\n" + "\n".join(problems)
-    except Exception:
-        print(tail(artifacts / "make-lab.log"))
-        raise
-    finally:
-        page.screenshot(path=str(artifacts / "make-lab.png"))
-        context.close()
 
 
 @pytest.mark.timeout(200)
 def test_make_lab_shows_no_instructor_tools(make_lab, browser, artifacts):
     """`make lab` has no Nbgrader menu, no Create Assignment sidebar, none of nbgrader's instructor
     commands and no formgrader page -- and keeps the Validate button on a notebook."""
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    log = BrowserLog(page, make_lab)
-    try:
+    with new_page(browser, make_lab, artifacts, "lab", "make-lab-student-tools.png") as page:
         open_lab(page, make_lab, workspace="student-tools")
         open_notebook(page, first_notebook())
         seen = nbgrader_ui(page)
@@ -161,26 +183,19 @@ def test_make_lab_shows_no_instructor_tools(make_lab, browser, artifacts):
         assert seen["commands"] == [], f"instructor commands in the student's lab: {seen['commands']}"
         pages = {name: status(f"{make_lab}/{name}") for name in NBGRADER_PAGES}
         assert set(pages.values()) == {404}, f"nbgrader's instructor pages answer in the student's lab: {pages}"
+        # The Notebook interface (the toolbar's "Notebook" button, /tree) leaves them out too.
+        for view in ("lab", "tree"):
+            missing = [name for name in INSTRUCTOR_PLUGINS if name not in disabled_plugins(f"{make_lab}/{view}")]
+            assert not missing, f"/{view} of the student's lab still loads {missing}"
         validate = page.locator(f"{ACTIVE_PANEL} .jp-Toolbar .validate-button")
         assert validate.count() == 1, "the notebook's toolbar has no Validate button"
-        problems = log.problems()
-        assert not problems, "the browser reported problems:\n" + "\n".join(problems)
-    except Exception:
-        print(tail(artifacts / "make-lab.log"))
-        raise
-    finally:
-        page.screenshot(path=str(artifacts / "make-lab-student-tools.png"))
-        context.close()
 
 
 @pytest.mark.timeout(400)
 def test_make_instructor_lab_shows_the_instructor_tools(make_instructor_lab, browser, artifacts):
     """`make instructor-lab` has the Nbgrader menu (assignment and course lists, formgrader, create
     assignment), the Create Assignment sidebar, and a formgrader that finds the course."""
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    log = BrowserLog(page, make_instructor_lab)
-    try:
+    with new_page(browser, make_instructor_lab, artifacts, "instructor-lab", "make-instructor-lab.png") as page:
         # No notebook is opened: JupyterLab would write a checkpoint next to the source notebooks.
         open_lab(page, make_instructor_lab, workspace="instructor-tools")
         seen = nbgrader_ui(page)
@@ -195,12 +210,5 @@ def test_make_instructor_lab_shows_the_instructor_tools(make_instructor_lab, bro
         # its assignment list names the course's notebooks.
         page.evaluate("() => window.jupyterapp.commands.execute('nbgrader:open-formgrader')")
         frame = page.frame_locator("#formgrader iframe")
-        frame.locator("body", has_text=first_notebook().removesuffix(".ipynb")).wait_for(timeout=60_000)
-        problems = log.problems()
-        assert not problems, "the browser reported problems:\n" + "\n".join(problems)
-    except Exception:
-        print(tail(artifacts / "make-instructor-lab.log"))
-        raise
-    finally:
-        page.screenshot(path=str(artifacts / "make-instructor-lab.png"))
-        context.close()
+        assignment = first_notebook().removesuffix(".ipynb")
+        frame.locator("table td", has_text=assignment).first.wait_for(timeout=60_000)
