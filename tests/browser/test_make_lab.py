@@ -48,9 +48,10 @@ def stop_process_group(process, timeout=20):
         pass
 
 
-def run_make_lab(target, tmp_path_factory, artifacts, timeout):
-    """Start ``make <target>`` with test-only server settings; return (process, url); ``timeout``
-    seconds for the server to answer (the target builds the course's notebooks first)."""
+@contextlib.contextmanager
+def running(target, tmp_path_factory, artifacts, timeout):
+    """Run ``make <target>`` with test-only server settings; yield the server's URL; stop it after.
+    ``timeout``: seconds for the server to answer (the target builds the course's notebooks first)."""
     if shutil.which("make") is None:
         pytest.fail(f"`make` is not installed, and `make {target}` is how the course is started")
     state = tmp_path_factory.mktemp(f"make-{target}-state")
@@ -73,30 +74,23 @@ def run_make_lab(target, tmp_path_factory, artifacts, timeout):
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_server(url, process, log_path, timeout=timeout)
-    except BaseException:
+        yield url
+    finally:
         stop_process_group(process)
-        raise
-    return process, url
 
 
 @pytest.fixture(scope="module")
 def make_lab(chromium_executable, tmp_path_factory, artifacts):
-    """Run ``make lab``; yield the server's URL; stop it after."""
-    process, url = run_make_lab("lab", tmp_path_factory, artifacts, timeout=150)
-    try:
+    """The URL of a running ``make lab``."""
+    with running("lab", tmp_path_factory, artifacts, timeout=150) as url:
         yield url
-    finally:
-        stop_process_group(process)
 
 
 @pytest.fixture(scope="module")
 def make_instructor_lab(chromium_executable, tmp_path_factory, artifacts):
-    """Run ``make instructor-lab``; yield the server's URL; stop it after."""
-    process, url = run_make_lab("instructor-lab", tmp_path_factory, artifacts, timeout=300)
-    try:
+    """The URL of a running ``make instructor-lab``."""
+    with running("instructor-lab", tmp_path_factory, artifacts, timeout=300) as url:
         yield url
-    finally:
-        stop_process_group(process)
 
 
 def status(url):
