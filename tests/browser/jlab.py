@@ -293,8 +293,8 @@ def save_screenshots(page, directory, stem, max_height=8000):
 # --- nbgrader's lab extension: what a student must not see, and the Validate button ---------------
 
 # The commands of nbgrader's instructor (and exchange) plugins: a student's lab has none of them.
-# (Names from nbgrader 0.9's labextension, @jupyter/nbgrader: plugins menu, formgrader,
-# course-list, assignment-list and create-assignment.)
+# nbgrader 0.9's labextension (@jupyter/nbgrader) registers them in its plugins formgrader,
+# course-list, assignment-list and create-assignment; its plugin menu puts them in the menu bar.
 NBGRADER_COMMANDS = (
     "nbgrader:open-formgrader",
     "nbgrader:open-formgrader-local",
