@@ -8,7 +8,7 @@ PY := $(BIN)/python
 # The stamp is newer than every file that decides what gets installed; editing one re-installs.
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup lab test test-fast test-nnlib test-notebooks test-grading test-browser \
+.PHONY: help setup lab instructor-lab test test-fast test-nnlib test-notebooks test-grading test-browser \
         bench bench-grade grade-demo student build clean
 
 help:  ## list the commands
@@ -30,8 +30,20 @@ student: setup  ## build the student versions into student/ (never overwrites a 
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# Each lab adds its folder of jupyter-config/ in front of JUPYTER_CONFIG_PATH: it outranks the
+# virtualenv's defaults (which switch every nbgrader extension on) but not the user's own
+# ~/.jupyter, and nothing is written anywhere. See jupyter-config/README.md.
+lab_config = JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter-config/$(1)$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))"
+
 lab: student  ## open the course in JupyterLab (student versions in student/)
-	$(BIN)/jupyter lab --notebook-dir=student $(ALLOW_ROOT) $(LAB_ARGS)
+	$(call lab_config,student) $(BIN)/jupyter lab --notebook-dir=student $(ALLOW_ROOT) $(LAB_ARGS)
+
+# nbgrader's formgrader reads nbgrader_config.py from the current folder and wants the course
+# inside the server's root: run from course/, serve the whole repository (notebooks/ included).
+instructor-lab: setup  ## JupyterLab with nbgrader's instructor tools (formgrader, Create Assignment)
+	$(PY) -m autograder build
+	cd course && $(call lab_config,instructor) $(abspath $(BIN))/jupyter lab --notebook-dir="$(CURDIR)" \
+	    $(ALLOW_ROOT) $(LAB_ARGS)
 
 test: setup  ## the whole suite: nnlib, notebooks (nbval), grading, browser
 	$(BIN)/pytest

@@ -66,18 +66,108 @@ def check(nb):
 
 def validate(path, cell_timeout=60, out=print):
     """Run, print a report, return the exit status (0: every test passes)."""
-    nb = run_notebook(path, cell_timeout)
-    results = check(nb)
+    return report(path, check(run_notebook(path, cell_timeout)), out)
+
+
+def report(path, results, out=print):
+    """Print the report of ``check``'s results; return the exit status (0: every test passes)."""
     if not results:
-        out(f"{path}: no graded test cells found (is this an nbgrader notebook?)")
+        out(no_tests_line(path))
         return 1
-    failed = [r for r in results if not r[2]]
-    for grade_id, points, passed, message in results:
-        out(f"{'PASS' if passed else 'FAIL'}  {grade_id} ({points:g} pt)")
-        if not passed:
-            out("      " + message.strip().replace("\n", "\n      "))
-    got = sum(r[1] for r in results if r[2])
+    for result in results:
+        out(result_lines(*result))
+    out(summary_line(results))
+    return 0 if all(passed for _, _, passed, _ in results) else 1
+
+
+def no_tests_line(path):
+    return f"{path}: no graded test cells found (is this an nbgrader notebook?)"
+
+
+def result_lines(grade_id, points, passed, message):
+    """PASS or FAIL with the test's name and points; a failure's message indented below."""
+    line = f"{'PASS' if passed else 'FAIL'}  {grade_id} ({points:g} pt)"
+    return line if passed else line + "\n      " + message.strip().replace("\n", "\n      ")
+
+
+def summary_line(results):
+    passed = [r for r in results if r[2]]
+    got = sum(r[1] for r in passed)
     total = sum(r[1] for r in results)
-    out(f"{len(results) - len(failed)}/{len(results)} visible tests pass ({got:g}/{total:g} points "
-        f"from the tests you can see; hidden tests are run when it is graded)")
-    return 1 if failed else 0
+    return (f"{len(passed)}/{len(results)} visible tests pass ({got:g}/{total:g} points "
+            f"from the tests you can see; hidden tests are run when it is graded)")
+
+
+# --- the Validate button of the course's JupyterLab ----------------------------------------------
+# nbgrader's lab extension puts a Validate button on every notebook; it saves the notebook, asks
+# GET nbgrader_version?version=… whether server and button match, then POSTs assignments/validate
+# and shows the JSON answer in a dialog: {"success": true, "value": {}} as "Success! Your notebook
+# passes all the tests.", {"value": {"failed": [{"source", "error"}]}} as "The following cell
+# failed:" + source (as text) + error (as HTML) per entry, {"success": false, "value": text} as
+# "There was an error running the validate command". The lab configurations in jupyter-config/
+# switch nbgrader's server half off and load this module in its place (see
+# jupyter-config/README.md), so the button gives `python -m autograder validate`'s verdict and
+# messages: the course's one-line diagnosis and the points of each failed test instead of
+# nbgrader's full tracebacks, and a summary that says hidden tests are still to come.
+
+def lab_answer(path, cell_timeout=60):
+    """The Validate button's JSON answer for the notebook at ``path``: the verdict of ``validate``
+    and the lines it prints for each failed test (under the first line of that test cell) and as
+    summary."""
+    from html import escape
+
+    notebook = run_notebook(path, cell_timeout)
+    results = check(notebook)
+    if report(path, results, out=lambda line: None) == 0:
+        return {"success": True, "value": {}}
+    if not results:
+        return {"success": True, "value": {"failed": [{"source": "", "error": escape(no_tests_line(path))}]}}
+    # A test cell opens with a one-line docstring saying what it checks: that line names the cell
+    # (the whole source would push the message below the dialog's fold).
+    headings = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell.source.strip().splitlines()[:1]
+                for cell in notebook.cells}
+    failed = [{"source": "".join(headings[result[0]]) or result[0], "error": result_lines(*result)}
+              for result in results if not result[2]]
+    failed[-1]["error"] += "\n\n" + summary_line(results)
+    for entry in failed:
+        entry["error"] = escape(entry["error"])  # the button shows it as HTML
+    return {"success": True, "value": {"failed": failed}}
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "autograder.validate"}]
+
+
+def _load_jupyter_server_extension(serverapp):
+    """Serve nbgrader's Validate button from ``lab_answer`` (jpserver_extensions: autograder.validate)."""
+    import asyncio
+    import json
+    import traceback
+
+    from jupyter_server.base.handlers import JupyterHandler
+    from jupyter_server.utils import url_path_join
+    from nbgrader.server_extensions.validate_assignment.handlers import NbGraderVersionHandler
+    from tornado import web
+
+    class ValidateHandler(JupyterHandler):
+        @web.authenticated
+        async def post(self):
+            path = self.get_argument("path", None) or (self.get_json_body() or {}).get("path", "")
+            root = Path(self.settings["server_root_dir"]).expanduser().resolve()
+            target = (root / path).resolve()
+            if not target.is_relative_to(root) or target.suffix != ".ipynb" or not target.is_file():
+                raise web.HTTPError(404, f"no notebook {path!r} under the server's root")
+            try:
+                # The notebook runs in its own kernel for up to a minute per cell: off the event loop.
+                answer = await asyncio.get_running_loop().run_in_executor(None, lab_answer, target)
+            except Exception:  # noqa: BLE001 - the dialog shows it; the CLI would show the same traceback
+                self.log.error("validate failed for %s", target, exc_info=True)
+                answer = {"success": False, "value": traceback.format_exc()}
+            self.finish(json.dumps(answer))
+
+    base_url = serverapp.web_app.settings["base_url"]
+    serverapp.web_app.add_handlers(".*$", [
+        (url_path_join(base_url, "assignments/validate"), ValidateHandler),
+        (url_path_join(base_url, "nbgrader_version"), NbGraderVersionHandler),
+    ])
+    serverapp.log.info("autograder.validate: the Validate button runs `python -m autograder validate`")

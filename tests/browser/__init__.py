@@ -10,6 +10,8 @@ Run: ``make test-browser`` (``python -m tests.browser.setup`` finds or installs 
 - jlab.py         driving JupyterLab (open, Run All, wait for the kernel) and reading what shows
 - interactions.py per-notebook clicks, drags and strokes, and what must change after each
 - test_notebooks.py  every notebook: run all, widgets render, they respond, console clean, pictures
-- test_make_lab.py   `make lab` as a new user meets it
+- test_make_lab.py   `make lab` as a new user meets it (no nbgrader instructor tools), and
+                     `make instructor-lab` with them
+- test_validate_button.py  the Validate button agrees with `python -m autograder validate`
 - data/harness_smoke.ipynb  plain ipywidgets, proving the harness itself works
 """

@@ -64,7 +64,8 @@ class BrowserLog:
         )
 
 
-ACTIVE_NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
+ACTIVE_PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the open notebook's tab: toolbar and cells
+ACTIVE_NOTEBOOK = f"{ACTIVE_PANEL} .jp-Notebook"
 
 
 # --- opening and running ------------------------------------------------------------------------
@@ -287,3 +288,41 @@ def save_screenshots(page, directory, stem, max_height=8000):
             output.screenshot(path=str(directory / f"{stem}-widget-{number + 1}.png"))
     finally:
         page.set_viewport_size(size)
+
+
+# --- nbgrader's lab extension: what a student must not see, and the Validate button ---------------
+
+# The commands of nbgrader's instructor (and exchange) plugins: a student's lab has none of them.
+# nbgrader 0.9's labextension (@jupyter/nbgrader) registers them in its plugins formgrader,
+# course-list, assignment-list and create-assignment; its plugin menu puts them in the menu bar.
+NBGRADER_COMMANDS = (
+    "nbgrader:open-formgrader",
+    "nbgrader:open-formgrader-local",
+    "nbgrader:open-course-list",
+    "nbgrader:open-assignment-list",
+    "nbgrader:open-create-assignment",
+)
+
+
+def nbgrader_ui(page):
+    """What of nbgrader's instructor tools the running JupyterLab offers: the menu bar's menus, the
+    side panels' titles, and which of ``NBGRADER_COMMANDS`` exist (needs ``window.jupyterapp``)."""
+    return page.evaluate(
+        """(commands) => ({
+            menus: [...document.querySelectorAll('#jp-menu-panel .lm-MenuBar-itemLabel')]
+                .map(label => label.textContent),
+            panels: ['left', 'right'].flatMap(area => [...window.jupyterapp.shell.widgets(area)])
+                .map(widget => widget.title.label || widget.title.caption || widget.id),
+            commands: commands.filter(command => window.jupyterapp.commands.hasCommand(command)),
+        })""",
+        list(NBGRADER_COMMANDS),
+    )
+
+
+def menu_items(page, menu):
+    """The labels of the items in main-menu ``menu`` (opened, read, closed again)."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{re.escape(menu)}$")).click()
+    page.wait_for_selector(".lm-Menu .lm-Menu-itemLabel")
+    labels = page.locator(".lm-Menu .lm-Menu-itemLabel").all_inner_texts()
+    page.keyboard.press("Escape")
+    return [label for label in labels if label.strip()]

@@ -12,6 +12,10 @@ Lab settings the suite relies on (written as user settings, see ``LAB_SETTINGS``
   Jupyter news?" toast over the notebook, and no request to the internet. The server side is switched
   off as well (``--LabApp.news_url=None``, ``--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate``);
 - autosave off: the suite only reads the notebooks it runs.
+
+The server reads the same lab configuration as ``make lab`` (``jupyter-config/student`` on
+JUPYTER_CONFIG_PATH, see jupyter-config/README.md): no nbgrader instructor tools, and a Validate
+button that runs ``python -m autograder validate``. test_make_lab checks that the Makefile uses it.
 """
 import http.cookiejar
 import json
@@ -25,6 +29,9 @@ import urllib.request
 from pathlib import Path
 
 import nbformat
+
+# The lab configurations (one folder per role) that `make lab` and `make instructor-lab` use.
+LAB_CONFIGS = Path(__file__).resolve().parents[2] / "jupyter-config"
 
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
@@ -49,15 +56,20 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def isolated_environment(state_dir):
+def isolated_environment(state_dir, role=None):
     """os.environ with every per-user Jupyter/IPython location moved under ``state_dir``.
 
     The kernel inherits this environment too: NBGRADER_EXECUTION is removed because under grading
     the widgets build nothing (see the widget contract), and a student's lab never sets it.
+    ``role`` ("student" or "instructor") puts that lab configuration on JUPYTER_CONFIG_PATH, as the
+    Makefile's lab targets do; without it the path is empty (the Makefile then adds its own).
     """
     state_dir = Path(state_dir)
     env = dict(os.environ)
     env.pop("NBGRADER_EXECUTION", None)
+    env.pop("JUPYTER_CONFIG_PATH", None)
+    if role is not None:
+        env["JUPYTER_CONFIG_PATH"] = str(LAB_CONFIGS / role)
     env.update(
         JUPYTER_CONFIG_DIR=str(state_dir / "config"),
         JUPYTERLAB_SETTINGS_DIR=str(state_dir / "lab-settings"),
@@ -138,11 +150,12 @@ def stop(process, timeout=15):
 
 
 class LabServer:
-    """``python -m jupyterlab`` serving ``root_dir``; use as a context manager."""
+    """``python -m jupyterlab`` serving ``root_dir`` with the ``role``'s lab configuration; use as a
+    context manager."""
 
-    def __init__(self, root_dir, state_dir, log_path):
+    def __init__(self, root_dir, state_dir, log_path, role="student"):
         self.root_dir = Path(root_dir)
-        self.env = isolated_environment(state_dir)
+        self.env = isolated_environment(state_dir, role)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log_path)
