@@ -50,7 +50,7 @@ _state: dict = {}
 
 # nnlib submodules not imported ahead of the student's code: heavy (matplotlib, ipywidgets,
 # scikit-learn) and holding nothing a test compares with.
-_HEAVY = frozenset({"nnlib.plotting", "nnlib.widgets", "nnlib.data"})
+_HEAVY = frozenset({"nnlib.pictures", "nnlib.widgets", "nnlib.data"})
 
 
 def _nnlib_modules(path, prefix):

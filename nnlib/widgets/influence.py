@@ -6,17 +6,18 @@ from html import escape
 
 import ipywidgets as widgets
 
-from nnlib.drawing import influence_svg
-from nnlib.influence import PathExplorer
-from nnlib.trace import fmt
+from nnlib.lessons.influence import PathExplorer
+from nnlib.notation import fmt
+from nnlib.pictures.influence import influence_svg
+from nnlib.pictures.steps import TABLE_STYLE
 
-from .base import TABLE_STYLE, ShowMixin, button, html_widget
+from .base import ShowMixin, button, html_widget
 
 __all__ = ["InfluenceExplorer"]
 
 
 class InfluenceExplorer(ShowMixin, widgets.VBox):
-    """Distributed chain rule on an :class:`nnlib.influence.InfluenceDiagram`.
+    """Distributed chain rule on an :class:`nnlib.lessons.influence.InfluenceDiagram`.
 
     Notebook cell::
 

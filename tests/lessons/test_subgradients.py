@@ -1,11 +1,12 @@
-"""Tests for nnlib.subgradients: softmax state, the subgradient inequality, and the kink answer checks."""
+"""Tests for nnlib.lessons.subgradients: softmax state, the subgradient inequality, and the kink answer checks."""
 import numpy as np
 import pytest
 
 import nnlib
-from nnlib.subgradients import (KINK_FUNCTIONS, SubgradientState, is_subgradient, max_backward_problems,
-                                relu_backward_problems, softmax_bars_svg, softmax_heatmap_html,
-                                softmax_state, subgradient_interval, subgradient_svg)
+from nnlib.lessons.subgradients import (KINK_FUNCTIONS, SubgradientState, is_subgradient,
+                                        max_backward_problems, relu_backward_problems, softmax_state,
+                                        subgradient_interval)
+
 
 
 # --------------------------------------------------------------------------- softmax state
@@ -54,25 +55,6 @@ def test_with_entry_changes_every_output():
     s = softmax_state([0.0, 0.0, 0.0])
     t = s.with_entry(0, 1.0)
     assert np.all(t.y != s.y) and t.z[0] == 1.0 and s.z[0] == 0.0
-
-
-def test_colors_red_positive_blue_negative():
-    """Heatmap colours: diagonal entries (positive) red, off-diagonal (negative) blue."""
-    c = softmax_state([0.0, 0.0]).colors
-    assert c[0][0].startswith("rgb(255,") and c[0][1].endswith(",255)")
-
-
-def test_bars_svg_has_one_bar_per_output_and_marks_the_max():
-    """The SVG has D bars with values; the largest output's bar is marked."""
-    svg = softmax_bars_svg(softmax_state([0.0, 3.0, 1.0]))
-    assert svg.count('<rect class="nnlib-bar') == 3 and 'nnlib-bar nnlib-bar-max" data-index="1"' in svg
-    assert svg.count("nnlib-bar-value") == 3
-
-
-def test_heatmap_html_has_cells_and_check():
-    """D×D heatmap cells and a passing numerical check."""
-    html = softmax_heatmap_html(softmax_state([0.5, -0.5, 1.0]))
-    assert html.count("nnlib-heat-cell") == 9 and "nnlib-check-ok" in html
 
 
 # --------------------------------------------------------------------------- subgradients
@@ -127,17 +109,6 @@ def test_interval_one_sided_and_non_convex():
     assert lo == -np.inf and hi == pytest.approx(1.0)
     lo, hi = subgradient_interval(lambda x: -abs(x), 0.0, [-1.0, 1.0])
     assert lo > hi
-
-
-def test_state_verdict_and_svg_follow_v():
-    """Valid slope: green line, 'valid' verdict; invalid: red line, and the verdict names the side."""
-    s = SubgradientState.named("relu", v=0.5)
-    assert s.valid and "valid subgradient" in s.verdict() and "nnlib-valid" in subgradient_svg(s)
-    s.set_v(1.5)
-    assert not s.valid and "on the right" in s.verdict() and "nnlib-invalid" in subgradient_svg(s)
-    s.set_v(-0.5)
-    assert not s.valid and "on the left" in s.verdict()
-    assert "nnlib-check-bad" in s.verdict_html()
 
 
 def test_state_defaults_to_the_middle_of_the_interval_and_rejects_unknown_names():
@@ -210,10 +181,10 @@ def test_max_backward_rejects_mask_spread_and_negative():
 
 
 def test_pure_module_imports_no_widget_or_plot_library():
-    """nnlib.subgradients stays light (no ipywidgets, matplotlib, IPython)."""
+    """nnlib.lessons.subgradients stays light (no ipywidgets, matplotlib, IPython)."""
     import subprocess
     import sys
-    code = ("import sys, nnlib.subgradients\n"
+    code = ("import sys, nnlib.lessons.subgradients\n"
             "heavy = [m for m in ('ipywidgets', 'matplotlib', 'IPython') if m in sys.modules]\n"
             "assert not heavy, heavy\n")
     subprocess.run([sys.executable, "-c", code], check=True)

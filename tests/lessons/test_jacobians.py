@@ -1,5 +1,4 @@
-"""Tests for nnlib.jacobians: layer Jacobians, the vector backward pass, explorer and bridge state."""
-import re
+"""Tests for nnlib.lessons.jacobians: layer Jacobians, the vector backward pass, explorer and bridge state."""
 import subprocess
 import sys
 
@@ -8,20 +7,13 @@ import pytest
 
 import nnlib
 from nnlib.gradcheck import numerical_gradient, numerical_jacobian
-from nnlib.jacobians import (BridgeState, JacobianExplorerState, bridge_html, bridge_steps,
-                             explorer_heatmap_html, heat_color, heatmap_html, layer_jacobians,
-                             vector_backward, vector_jacobian_product, vjp_html)
-from nnlib.trace import example_network
+from nnlib.lessons.jacobians import (BridgeState, JacobianExplorerState, bridge_steps, layer_jacobians,
+                                     vector_backward, vector_jacobian_product)
+from nnlib.lessons.network import example_network
+from nnlib.lessons.network import sigmoid_softmax_network as net_442
 
-W1 = np.array([[0.1, 0.3, 0.8, -0.4], [-0.3, -0.2, 0.5, 0.5], [-0.3, 0.0, 0.5, 0.4], [0.2, 0.5, -0.9, 0.7]])
-W2 = np.array([[0.5, 0.8, 0.2, 0.4], [0.5, 0.2, 0.3, -0.5]])
 X442 = np.array([2.0, 5.0, 3.0, 3.0])
 D442 = np.array([1.0, 0.0])
-
-
-def net_442():
-    """The 4-4-2 network of the notes (sigmoid hidden layer, softmax output, zero biases)."""
-    return nnlib.Sequential(nnlib.Linear(4, 4, W=W1), nnlib.Sigmoid(), nnlib.Linear(4, 2, W=W2), nnlib.Softmax())
 
 
 def random_net(seed=0):
@@ -129,6 +121,7 @@ def test_explorer_state_upstream_choices_and_vjp():
     state = JacobianExplorerState(net_442(), X442, D442, nnlib.SquaredError(), layer=2)   # Linear 4→2
     assert state.upstream == "div"
     assert [k for _, k in state.upstream_choices()] == ["div", "ones", "e0", "e1"]
+    W2 = net_442()[2].W
     state.set_upstream("e1")
     np.testing.assert_array_equal(state.vjp, W2[1])
     state.set_upstream("ones")
@@ -184,33 +177,6 @@ def test_explanations_name_structure_and_shape():
 
 
 # ---------------------------------------------------------------------------- HTML
-def test_heat_color_signs_and_scale():
-    """White at 0, pure red at +scale, pure blue at −scale, clipped beyond."""
-    assert heat_color(0.0, 1.0) == "rgb(255,255,255)"
-    assert heat_color(2.0, 2.0) == "rgb(255,0,0)"
-    assert heat_color(-5.0, 2.0) == "rgb(0,0,255)"
-    assert heat_color(1.0, 0.0) == "rgb(255,255,255)"
-
-
-def test_heatmap_html_has_one_cell_per_entry_with_values():
-    """An M × D matrix gives M·D td.nnlib-heat-cell with data-row/data-col and the value as text."""
-    J = np.array([[1.0, -0.5, 0.0], [0.25, 2.0, -2.0]])
-    html = heatmap_html(J, ["y₁", "y₂"], ["z₁", "z₂", "z₃"], caption="J")
-    cells = re.findall(r'<td class="nnlib-heat-cell" data-row="(\d)" data-col="(\d)"', html)
-    assert cells == [(str(r), str(c)) for r in range(2) for c in range(3)]
-    assert 'class="nnlib-heatmap"' in html and "∂y₂/∂z₃ = −2" in html and ">−0.5<" in html
-
-
-def test_explorer_and_vjp_html_show_the_state():
-    """The explorer HTML holds the heatmap, the check result; the VJP HTML the formula and result."""
-    state = JacobianExplorerState(net_442(), X442, D442, nnlib.SquaredError(), layer=3)
-    html = explorer_heatmap_html(state)
-    assert html.count("nnlib-heat-cell") == 4 and "nnlib-check-ok" in html
-    vjp = vjp_html(state)
-    assert "∇_z⁽²⁾ Div = ∇_y⁽²⁾ Div · J_y⁽²⁾(z⁽²⁾)" in vjp
-    assert 'class="nnlib-vjp-upstream"' in vjp and 'class="nnlib-vjp-result"' in vjp
-    from nnlib.trace import fmt
-    assert f"<b>{fmt(state.vjp[0])}</b>" in vjp
 
 
 # ---------------------------------------------------------------------------- bridge
@@ -241,22 +207,9 @@ def test_bridge_state_matrices_agree_with_nnlib():
         BridgeState(net_442(), X442, D442, nnlib.SquaredError(), layer=3)
 
 
-def test_bridge_html_fills_entries_step_by_step():
-    """Entries appear as they are computed; the current one is nnlib-focus; the last step shows dW and the check."""
-    state = BridgeState(net_442(), X442, D442, nnlib.SquaredError())
-    assert bridge_html(state, 0).count("nnlib-filled") == 0
-    html = bridge_html(state, 3)                          # third entry: (i, j) = (1, 0)
-    assert html.count('class="nnlib-bridge-cell nnlib-filled') == 3
-    assert 'nnlib-filled nnlib-focus" data-row="1" data-col="0"' in html
-    outer = bridge_html(state, len(state.steps) - 2)
-    assert outer.count("nnlib-filled") == 8 and "nnlib-bridge-dw" not in outer
-    last = bridge_html(state, len(state.steps) - 1)
-    assert "nnlib-bridge-dw" in last and "nnlib-check-ok" in last and last.count("nnlib-heat-cell") == 8
-
-
 def test_module_imports_no_widget_or_plot_library():
-    """nnlib.jacobians is pure: importing it loads neither ipywidgets, matplotlib nor IPython."""
-    code = ("import sys, nnlib.jacobians\n"
+    """nnlib.lessons.jacobians is pure: importing it loads neither ipywidgets, matplotlib nor IPython."""
+    code = ("import sys, nnlib.lessons.jacobians\n"
             "heavy = [m for m in ('ipywidgets', 'matplotlib', 'IPython') if m in sys.modules]\n"
             "assert not heavy, heavy\n")
     subprocess.run([sys.executable, "-c", code], check=True)

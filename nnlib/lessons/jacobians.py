@@ -1,8 +1,8 @@
 """Jacobians of a network's layers and the per-weight → matrix gradient bridge (notebook 04).
 
 The pure state behind :class:`nnlib.widgets.JacobianExplorer` and
-:class:`nnlib.widgets.GradientBridge`, with the HTML they show. No widget or plotting import: every
-function here is tested without a browser.
+:class:`nnlib.widgets.GradientBridge`; the HTML they show is drawn by :mod:`nnlib.pictures.jacobians`.
+No widget, plotting or HTML here: every function is tested without a browser.
 
 Notation (lecture "Vector formulation / the backward pass")
 -----------------------------------------------------------
@@ -19,7 +19,7 @@ Notation (lecture "Vector formulation / the backward pass")
 Examples
 --------
 >>> import numpy as np, nnlib
->>> from nnlib.trace import example_network
+>>> from nnlib.lessons.network import example_network
 >>> back = vector_backward(example_network(), [1.0, 2.0], [1.0, 0.0], nnlib.CrossEntropy())
 >>> back.dzs[3].round(3)                       # ∇_z Div at the softmax input: y − d
 array([-0.639,  0.639])
@@ -36,25 +36,17 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from html import escape
-from typing import Sequence
 
 import numpy as np
 
-from .trace import (_SUP, _SUB, activation_jacobian, fmt, forward_values, is_scalar_activation,
-                    loss_value_and_gradient, network_layers, symbol)
+from nnlib.gradcheck import numerical_jacobian
+from nnlib.notation import factor, fmt, subscript, superscript, symbol
 
-__all__ = ["LayerJacobian", "VectorBackward", "BridgeStep", "JacobianExplorerState",
-           "layer_jacobians", "vector_jacobian_product", "vector_backward", "bridge_steps",
-           "heat_color", "heatmap_html", "vjp_html", "bridge_html"]
+from .network import (activation_jacobian, forward_values, is_scalar_activation,
+                      loss_value_and_gradient, network_layers)
 
-
-def _sub(n: int) -> str:
-    return str(n).translate(_SUB)
-
-
-def _sup(k: int) -> str:
-    return f"({k})".translate(_SUP)
+__all__ = ["LayerJacobian", "VectorBackward", "BridgeStep", "BridgeState", "JacobianExplorerState",
+           "layer_jacobians", "vector_jacobian_product", "vector_backward", "bridge_steps"]
 
 
 # ---------------------------------------------------------------------------- Jacobians
@@ -108,17 +100,17 @@ def layer_jacobians(model, x) -> list[LayerJacobian]:
     for k, layer in enumerate(layers, start=1):
         W = np.asarray(layer.linear.W, dtype=float)
         out.append(LayerJacobian(
-            label=f"layer {k} affine: z{_sup(k)} = W{_sub(k)} y{_sup(k - 1)} + b{_sub(k)}",
-            kind="affine", k=k, position=position, in_symbol=f"y{_sup(k - 1)}",
-            out_symbol=f"z{_sup(k)}", x=record.ys[k - 1], y=record.zs[k], jacobian=W.copy(),
+            label=f"layer {k} affine: z{superscript(k)} = W{subscript(k)} y{superscript(k - 1)} + b{subscript(k)}",
+            kind="affine", k=k, position=position, in_symbol=f"y{superscript(k - 1)}",
+            out_symbol=f"z{superscript(k)}", x=record.ys[k - 1], y=record.zs[k], jacobian=W.copy(),
             structure="W"))
         position += 1
         if layer.activation is not None:
             name = _activation_name(layer.activation)
             out.append(LayerJacobian(
-                label=f"layer {k} activation: y{_sup(k)} = {name}(z{_sup(k)})",
-                kind="activation", k=k, position=position, in_symbol=f"z{_sup(k)}",
-                out_symbol=f"y{_sup(k)}", x=record.zs[k], y=record.ys[k],
+                label=f"layer {k} activation: y{superscript(k)} = {name}(z{superscript(k)})",
+                kind="activation", k=k, position=position, in_symbol=f"z{superscript(k)}",
+                out_symbol=f"y{superscript(k)}", x=record.zs[k], y=record.ys[k],
                 jacobian=activation_jacobian(layer.activation, record.zs[k]),
                 structure="diagonal" if is_scalar_activation(layer.activation) else "full"))
             position += 1
@@ -262,7 +254,7 @@ class JacobianExplorerState:
         if self.has_loss:
             choices.append((f"∇ of Div from the loss (the real backward pass at {out})", "div"))
         choices.append(("all ones (adds up J's rows)", "ones"))
-        choices += [(f"unit vector e{_sub(j + 1)} (picks row {j + 1} of J)", f"e{j}") for j in range(M)]
+        choices += [(f"unit vector e{subscript(j + 1)} (picks row {j + 1} of J)", f"e{j}") for j in range(M)]
         return choices
 
     def _check_upstream(self, kind: str) -> None:
@@ -290,8 +282,6 @@ class JacobianExplorerState:
 
     def numerical_error(self, eps: float = 1e-6) -> float:
         """Largest |J − numerical J| of the picked layer (central differences on a copy)."""
-        from .gradcheck import numerical_jacobian
-
         c = self.current
         layer = copy.deepcopy(list(getattr(self.model, "layers", self.model))[c.position])
         numerical = numerical_jacobian(lambda v: np.asarray(layer.forward(v[None, :]), dtype=float)[0],
@@ -305,7 +295,7 @@ class JacobianExplorerState:
         head = (f"J = ∂{c.out_symbol}/∂{c.in_symbol} has one row per output ({M}) and one column "
                 f"per input ({D}): {M} × {D}. ")
         if c.structure == "W":
-            return head + (f"For the affine map every entry is a weight: J = W{_sub(c.k)} "
+            return head + (f"For the affine map every entry is a weight: J = W{subscript(c.k)} "
                            f"(row j holds the weights into neuron j), whatever the input.")
         if c.structure == "diagonal":
             return head + ("A scalar activation: y_j depends on z_j only, so J is diagonal with "
@@ -374,12 +364,12 @@ def bridge_steps(y, dz, k: int, *, digits: int = 4) -> list[BridgeStep]:
     y = np.asarray(y, dtype=float).reshape(-1)
     dz = np.asarray(dz, dtype=float).reshape(-1)
     D_in, D_out = len(y), len(dz)
-    K = _sup(k)
+    K = superscript(k)
     steps = [BridgeStep(
-        "start", f"y{_sup(k - 1)}, ∇_z{K} Div", f"z{K} = W{_sub(k)} y{_sup(k - 1)} + b{_sub(k)}", "",
-        f"y{_sup(k - 1)} = [{', '.join(fmt(v, digits) for v in y)}],  "
+        "start", f"y{superscript(k - 1)}, ∇_z{K} Div", f"z{K} = W{subscript(k)} y{superscript(k - 1)} + b{subscript(k)}", "",
+        f"y{superscript(k - 1)} = [{', '.join(fmt(v, digits) for v in y)}],  "
         f"∇_z{K} Div = [{', '.join(fmt(v, digits) for v in dz)}]",
-        f"Known from the forward and backward passes: the layer's input y{_sup(k - 1)} "
+        f"Known from the forward and backward passes: the layer's input y{superscript(k - 1)} "
         f"({D_in} numbers) and the derivative of Div w.r.t. its pre-activations z{K} ({D_out} numbers). "
         f"Every weight derivative of this layer is a product of one of each.")]
     for i in range(D_in):
@@ -389,170 +379,20 @@ def bridge_steps(y, dz, k: int, *, digits: int = 4) -> list[BridgeStep]:
             y_sym, z_sym = symbol("y", k - 1, i), symbol("z", k, j)
             steps.append(BridgeStep(
                 "entry", f"∂Div/∂{w}", f"∂Div/∂{w} = {y_sym} · ∂Div/∂{z_sym}",
-                f"{_factor(y[i], digits)} · {_factor(dz[j], digits)}", fmt(value, digits),
-                f"Notebook 03's rule for one weight: w{_sub(i + 1)}{_sub(j + 1)} carries input "
+                f"{factor(y[i], digits)} · {factor(dz[j], digits)}", fmt(value, digits),
+                f"Notebook 03's rule for one weight: w{subscript(i + 1)}{subscript(j + 1)} carries input "
                 f"{i + 1} into neuron {j + 1}, so its derivative is that input times neuron {j + 1}'s "
                 f"∂Div/∂z. It fills row {i + 1}, column {j + 1} of ∇_W Div.",
                 value=float(value), i=i, j=j))
     steps.append(BridgeStep(
-        "outer", f"∇_W{_sub(k)} Div", f"∇_W{_sub(k)} Div = y{_sup(k - 1)} ∇_z{K} Div",
+        "outer", f"∇_W{subscript(k)} Div", f"∇_W{subscript(k)} Div = y{superscript(k - 1)} ∇_z{K} Div",
         f"({D_in} × 1 column) · (1 × {D_out} row)", f"{D_in} × {D_out} matrix",
-        f"All {D_in * D_out} products at once: the column y{_sup(k - 1)} times the row ∇_z Div is "
+        f"All {D_in * D_out} products at once: the column y{superscript(k - 1)} times the row ∇_z Div is "
         f"their outer product. Its shape ({D_in} × {D_out}, inputs × neurons) is that of "
-        f"W{_sub(k)}ᵀ, not W{_sub(k)}: the lecture writes gradients as rows."))
+        f"W{subscript(k)}ᵀ, not W{subscript(k)}: the lecture writes gradients as rows."))
     steps.append(BridgeStep(
-        "nnlib", f"dW (nnlib, grads['W'])", f"dW = (∇_W Div)ᵀ = ∇_z Divᵀ y{_sup(k - 1)}ᵀ",
+        "nnlib", "dW (nnlib, grads['W'])", f"dW = (∇_W Div)ᵀ = ∇_z Divᵀ y{superscript(k - 1)}ᵀ",
         f"({D_out} × 1) · (1 × {D_in})", f"{D_out} × {D_in} matrix, W's shape",
-        f"nnlib stores the gradient with the parameter's shape (neurons × inputs), so that "
-        f"W −= lr · dW lines up entry by entry: dW is the transpose, dW[j, i] = ∂Div/∂w_ij."))
+        "nnlib stores the gradient with the parameter's shape (neurons × inputs), so that "
+        "W −= lr · dW lines up entry by entry: dW is the transpose, dW[j, i] = ∂Div/∂w_ij."))
     return steps
-
-
-def _factor(value: float, digits: int) -> str:
-    text = fmt(value, digits)
-    return f"({text})" if text.startswith("−") else text
-
-
-# ---------------------------------------------------------------------------- HTML (pure strings)
-def heat_color(value: float, scale: float) -> str:
-    """Background colour of a heatmap cell: white at 0, red for positive, blue for negative."""
-    t = 0.0 if scale <= 0 else max(-1.0, min(1.0, float(value) / scale))
-    fade = round(255 * (1 - abs(t)))
-    return f"rgb(255,{fade},{fade})" if t >= 0 else f"rgb({fade},{fade},255)"
-
-
-_CELL = "padding:3px 8px;text-align:right;font-variant-numeric:tabular-nums;border:1px solid #ddd"
-
-
-def _vector_table(values, css: str, *, column: bool = False, labels: Sequence[str] | None = None,
-                  highlight: int | None = None, digits: int = 4) -> str:
-    cells = []
-    for n, v in enumerate(values):
-        style = _CELL + (";background:#fde68a;font-weight:bold" if n == highlight else "")
-        tip = f' title="{escape(labels[n])}"' if labels else ""
-        cells.append(f'<td class="nnlib-cell" data-index="{n}" style="{style}"{tip}>{escape(fmt(v, digits))}</td>')
-    rows = "".join(f"<tr>{c}</tr>" for c in cells) if column else f"<tr>{''.join(cells)}</tr>"
-    return f'<table class="{css}" style="border-collapse:collapse">{rows}</table>'
-
-
-def heatmap_html(J, row_labels: Sequence[str], col_labels: Sequence[str], *, caption: str = "",
-                 digits: int = 3) -> str:
-    """An (M, D) matrix as an HTML table whose cells are coloured by value (``table.nnlib-heatmap``).
-
-    Each cell is ``td.nnlib-heat-cell`` with ``data-row``/``data-col`` (0-based) and a tooltip
-    ``∂row/∂col = value``; red is positive, blue negative, white zero (scaled by max |J|).
-    """
-    J = np.asarray(J, dtype=float)
-    scale = float(np.max(np.abs(J))) if J.size else 0.0
-    head = "<tr><th></th>" + "".join(f"<th style='padding:2px 6px'>{escape(c)}</th>" for c in col_labels) + "</tr>"
-    rows = [head]
-    for r in range(J.shape[0]):
-        cells = []
-        for c in range(J.shape[1]):
-            v = J[r, c]
-            dark = scale > 0 and abs(v) / scale > 0.6          # white text on saturated colours
-            style = f"{_CELL};background:{heat_color(v, scale)}" + (";color:white" if dark else "")
-            tip = f"∂{row_labels[r]}/∂{col_labels[c]} = {fmt(v, 6)}"
-            cells.append(f'<td class="nnlib-heat-cell" data-row="{r}" data-col="{c}" '
-                         f'style="{style}" title="{escape(tip)}">{escape(fmt(v, digits))}</td>')
-        rows.append(f"<tr><th style='padding:2px 6px'>{escape(row_labels[r])}</th>{''.join(cells)}</tr>")
-    cap = f"<div class='nnlib-heatmap-caption'>{escape(caption)}</div>" if caption else ""
-    return (f'{cap}<table class="nnlib-heatmap" style="border-collapse:collapse">'
-            + "".join(rows) + "</table>")
-
-
-def explorer_heatmap_html(state: JacobianExplorerState) -> str:
-    """The heatmap of the picked layer's Jacobian, with its explanation and numerical check."""
-    c = state.current
-    M, D = c.jacobian.shape
-    rows = [_elem(c.out_symbol, i) for i in range(M)]
-    cols = [_elem(c.in_symbol, j) for j in range(D)]
-    caption = f"J_{c.out_symbol}({c.in_symbol}), shape {M} × {D} (rows: outputs, columns: inputs)"
-    error = state.numerical_error()
-    ok = error < 1e-6
-    check = (f"<div class='nnlib-jacobian-check'><span class='nnlib-check-{'ok' if ok else 'bad'}'>"
-             f"central differences give the same matrix: max |J − J_numerical| = {error:.1e}"
-             f"{' ✓' if ok else ' ✗'}</span></div>")
-    return (heatmap_html(c.jacobian, rows, cols, caption=caption)
-            + f"<div style='color:#444;max-width:640px'>{escape(state.explanation())}</div>" + check)
-
-
-def _elem(vector_symbol: str, index: int) -> str:
-    """'z⁽¹⁾', 2 -> 'z₃⁽¹⁾'."""
-    name, _, sup = vector_symbol.partition("⁽")
-    return f"{name}{_sub(index + 1)}" + (f"⁽{sup}" if sup else "")
-
-
-def vjp_html(state: JacobianExplorerState, digits: int = 4) -> str:
-    """``∇_in Div = ∇_out Div · J`` with the numbers: row vector, matrix, result row vector."""
-    c = state.current
-    g, J, r = state.upstream_gradient, state.jacobian, state.vjp
-    M, D = J.shape
-    formula = (f"∇_{c.in_symbol} Div = ∇_{c.out_symbol} Div · J_{c.out_symbol}({c.in_symbol})"
-               f"   (1 × {M}) · ({M} × {D}) = (1 × {D})")
-    terms = []
-    for j in range(D):
-        parts = " + ".join(f"{_factor(g[i], digits)}·{_factor(J[i, j], digits)}" for i in range(M))
-        terms.append(f"<li>∂Div/∂{escape(_elem(c.in_symbol, j))} = {escape(parts)} = "
-                     f"<b>{escape(fmt(r[j], digits))}</b></li>")
-    cell = "vertical-align:middle;padding:0 6px"
-    return (f"<div><b>{escape(formula)}</b></div>"
-            f"<table style='border-collapse:collapse'><tr>"
-            f"<td style='{cell}'>{_vector_table(g, 'nnlib-vjp-upstream', digits=digits)}</td>"
-            f"<td style='{cell}'>·</td>"
-            f"<td style='{cell}'>J ({M} × {D})</td><td style='{cell}'>=</td>"
-            f"<td style='{cell}'>{_vector_table(r, 'nnlib-vjp-result', digits=digits)}</td></tr></table>"
-            f"<ul style='margin:4px 0'>{''.join(terms)}</ul>")
-
-
-def bridge_html(state: BridgeState, position: int, digits: int = 4) -> str:
-    """The bridge picture at step ``position``: y (column), ∇_z Div (row), ∇_W Div filling up,
-    and on the last step nnlib's dW = (∇_W Div)ᵀ next to what nnlib's backward stored."""
-    step = state.steps[position]
-    D_in, D_out = state.grad_W.shape
-    k = state.k
-    done = {(s.i, s.j) for s in state.steps[: position + 1] if s.kind == "entry"}
-    full = step.kind in ("outer", "nnlib")
-    y_labels = [symbol("y", k - 1, i) for i in range(D_in)]
-    z_labels = [f"∂Div/∂{symbol('z', k, j)}" for j in range(D_out)]
-    rows = ["<tr><th></th>" + "".join(f"<th style='padding:2px 6px'>{escape(z)}</th>" for z in z_labels) + "</tr>"]
-    for i in range(D_in):
-        cells = []
-        for j in range(D_out):
-            classes = ["nnlib-bridge-cell"]
-            style = _CELL
-            if full or (i, j) in done:
-                classes.append("nnlib-filled")
-                text = fmt(state.grad_W[i, j], digits)
-                style += ";background:#dbeafe"
-            else:
-                text = "·"
-            if step.kind == "entry" and (i, j) == (step.i, step.j):
-                classes.append("nnlib-focus")
-                style += ";background:#fde68a;font-weight:bold"
-            cells.append(f'<td class="{" ".join(classes)}" data-row="{i}" data-col="{j}" '
-                         f'style="{style}" title="∂Div/∂{escape(symbol("w", k, i, j))}">{escape(text)}</td>')
-        rows.append(f"<tr><th style='padding:2px 6px'>{escape(y_labels[i])}</th>{''.join(cells)}</tr>")
-    grad_table = ('<table class="nnlib-bridge-gradw" style="border-collapse:collapse">'
-                  f"<caption style='caption-side:top'>∇_W{_sub(k)} Div ({D_in} × {D_out})</caption>"
-                  + "".join(rows) + "</table>")
-    hi_i = step.i if step.kind == "entry" else None
-    hi_j = step.j if step.kind == "entry" else None
-    y_table = _vector_table(state.y, "nnlib-bridge-y", column=True, labels=y_labels, highlight=hi_i,
-                            digits=digits)
-    dz_table = _vector_table(state.dz, "nnlib-bridge-dz", labels=z_labels, highlight=hi_j, digits=digits)
-    cell = "vertical-align:top;padding:0 10px"
-    parts = [f"<table><tr><td style='{cell}'>y{_sup(k - 1)}<br>{y_table}</td>"
-             f"<td style='{cell}'>∇_z{_sup(k)} Div<br>{dz_table}<br>{grad_table}</td>"]
-    if step.kind == "nnlib":
-        dW = heatmap_html(state.dW, [f"neuron {j + 1}" for j in range(D_out)],
-                          [f"input {i + 1}" for i in range(D_in)],
-                          caption=f"dW = (∇_W Div)ᵀ ({D_out} × {D_in}, like W{_sub(k)})")
-        diff = float(np.max(np.abs(state.dW - state.nnlib_dW)))
-        ok = diff < 1e-9
-        parts.append(f"<td style='{cell}' class='nnlib-bridge-dw'>{dW}"
-                     f"<div class='nnlib-bridge-nnlib'><span class='nnlib-check-{'ok' if ok else 'bad'}'>"
-                     f"nnlib's backward stores the same grads['W']: max difference {diff:.1e}"
-                     f"{' ✓' if ok else ' ✗'}</span></div></td>")
-    parts.append("</tr></table>")
-    return "".join(parts)

@@ -1,4 +1,4 @@
-"""Tests for nnlib.trace: the scalar forward/backward traces agree with nnlib and with numerics."""
+"""Tests for nnlib.lessons.trace: the scalar forward/backward traces agree with nnlib and with numerics."""
 import dataclasses
 
 import numpy as np
@@ -6,8 +6,10 @@ import pytest
 
 import nnlib
 from nnlib.gradcheck import numerical_gradient
-from nnlib.trace import (Stepper, backward_trace, check_model, example_network, fmt, forward_trace,
-                         forward_values, neuron_id, network_layers, numerical_check, symbol)
+from nnlib.lessons.network import (example_network, forward_values, network_layers,
+                                  sigmoid_softmax_network)
+from nnlib.lessons.trace import Stepper, backward_trace, check_model, forward_trace, numerical_check
+from nnlib.notation import neuron_id, symbol
 
 X_LECTURE = np.array([1.0, 2.0])
 D_LECTURE = np.array([1.0, 0.0])
@@ -166,9 +168,7 @@ def test_notes_001_example_true_gradient():
     The notes follow only the path through ŷ₁; a 2-way softmax also sends a21's influence through
     ŷ₂, which doubles the derivative here. The trace sums both paths and agrees with numerics.
     """
-    W1 = [[0.1, 0.3, 0.8, -0.4], [-0.3, -0.2, 0.5, 0.5], [-0.3, 0, 0.5, 0.4], [0.2, 0.5, -0.9, 0.7]]
-    W2 = [[0.5, 0.8, 0.2, 0.4], [0.5, 0.2, 0.3, -0.5]]
-    model = nnlib.Sequential(nnlib.Linear(4, 4, W=W1), nnlib.Sigmoid(), nnlib.Linear(4, 2, W=W2), nnlib.Softmax())
+    model = sigmoid_softmax_network()
     x, d, loss = np.array([2.0, 5, 3, 3]), np.array([1.0, 0.0]), nnlib.SquaredError()
     trace = backward_trace(model, x, d, loss)
     w212 = next(s for s in trace if s.kind == "dw" and s.layer == 2 and s.index == (1, 0))
@@ -279,11 +279,6 @@ def test_steps_are_immutable_records():
     step = forward_trace(example_network(), X_LECTURE)[1]
     with pytest.raises(dataclasses.FrozenInstanceError):
         step.value = 0.0
-
-
-def test_fmt_uses_unicode_minus_and_no_negative_zero():
-    """Numbers in formulas use the typographic minus and never print −0."""
-    assert fmt(-0.5) == "−0.5" and fmt(-0.0) == "0" and fmt(1 / 3, digits=2) == "0.33"
 
 
 def test_traces_leave_the_model_and_loss_caches_alone():

@@ -4,22 +4,24 @@
 * :func:`plot_confusion_matrix` — true class × predicted class counts;
 * :func:`plot_digits` — a grid of 8×8 images with titles (e.g. the misclassified test digits);
 * :func:`plot_first_layer_weights` — each hidden neuron's 64 input weights as an 8×8 image;
-* :func:`plot_downsampling` — the stages of :func:`nnlib.digits.downsample_steps`.
+* :func:`plot_downsampling` — the stages of :func:`nnlib.lessons.digits.downsample_steps`.
 
 Every function draws into ``ax`` (or ``fig``) when given one, else makes a new pyplot figure, and
 returns what it drew into (end a notebook line with ``;`` to avoid printing it).
 :func:`learning_curves_svg` draws the learning curves as a hand-written SVG string (no matplotlib:
-fast enough to redraw every epoch in a live view).
+fast enough to redraw every epoch in a live view); :func:`image8_html` and
+:func:`probabilities_html` are the digit canvas's 8×8 preview and class-probability bars.
 """
 
 from __future__ import annotations
 
+from html import escape
 from typing import Mapping, Sequence
 
 import numpy as np
 
 __all__ = ["plot_learning_curves", "learning_curves_svg", "plot_confusion_matrix", "plot_digits",
-           "plot_first_layer_weights", "plot_downsampling"]
+           "plot_first_layer_weights", "plot_downsampling", "image8_html", "probabilities_html"]
 
 
 def _new(figsize, fig=None):
@@ -96,8 +98,6 @@ def learning_curves_svg(history: Mapping[str, Sequence[float]], *, epochs=None, 
     >>> svg.startswith("<svg") and svg.count("nnlib-curve") == 2
     True
     """
-    from html import escape
-
     colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
     losses = {k: list(map(float, v)) for k, v in history.items() if "loss" in k.lower()}
     others = {k: list(map(float, v)) for k, v in history.items() if "loss" not in k.lower()}
@@ -243,7 +243,7 @@ def plot_first_layer_weights(W1, *, count=32, ncols=16, ax=None, title=None):
 
 
 def plot_downsampling(steps, fig=None):
-    """The stages of :func:`nnlib.digits.downsample_steps`: drawing, square crop, 32×32, 8×8."""
+    """The stages of :func:`nnlib.lessons.digits.downsample_steps`: drawing, square crop, 32×32, 8×8."""
     fig = _new((9, 2.4), fig)
     axes = fig.subplots(1, 4)
     panels = [(steps.ink, f"ink {steps.ink.shape[0]}×{steps.ink.shape[1]}"),
@@ -269,3 +269,36 @@ def _rectangle(xy, w, h):
     from matplotlib.patches import Rectangle
 
     return Rectangle(xy, w, h, fill=False, edgecolor="C3", lw=1.2)
+
+
+def image8_html(image8, cell: int = 14) -> str:
+    """An 8×8 image in [0, 1] as an HTML table of grey cells (0 = white, 1 = black)."""
+    img = np.clip(np.asarray(image8, dtype=float).reshape(8, 8), 0.0, 1.0)
+    rows = []
+    for r in range(8):
+        tds = "".join(
+            f"<td title='{img[r, c]:.2f}' style='width:{cell}px;height:{cell}px;padding:0;"
+            f"background:rgb({int(255 * (1 - img[r, c]))},{int(255 * (1 - img[r, c]))},"
+            f"{int(255 * (1 - img[r, c]))})'></td>" for c in range(8))
+        rows.append(f"<tr>{tds}</tr>")
+    return ("<table class='nnlib-image8' style='border-collapse:collapse;border:1px solid #999'>"
+            + "".join(rows) + "</table>")
+
+
+def probabilities_html(probabilities, labels=None) -> str:
+    """One horizontal bar per class (``div.nnlib-digit-prob[data-class=k]``); the top one bold."""
+    p = np.asarray(probabilities, dtype=float).reshape(-1)
+    labels = [str(k) for k in range(p.size)] if labels is None else [str(x) for x in labels]
+    best = int(np.argmax(p)) if p.size else -1
+    rows = []
+    for k, (label, value) in enumerate(zip(labels, p)):
+        top = k == best
+        rows.append(
+            f"<div class='nnlib-digit-prob{' nnlib-digit-best' if top else ''}' data-class='{k}' "
+            f"data-probability='{value:.6f}' style='display:flex;align-items:center;gap:6px;"
+            f"font-family:monospace;{'font-weight:bold' if top else ''}'>"
+            f"<span style='width:1.5em;text-align:right'>{escape(label)}</span>"
+            f"<span style='display:inline-block;height:12px;width:{200 * value:.1f}px;"
+            f"background:{'#d62728' if top else '#1f77b4'}'></span>"
+            f"<span>{value:.3f}</span></div>")
+    return "".join(rows)

@@ -1,12 +1,12 @@
-"""Tests for nnlib.influence: the sum over paths of products of local derivatives is the derivative."""
+"""Tests for nnlib.lessons.influence: the sum over paths of products of local derivatives is the derivative."""
 import math
 
 import numpy as np
 import pytest
 
 import nnlib
-from nnlib.influence import InfluenceDiagram, PathExplorer
-from nnlib.trace import example_network, network_layers
+from nnlib.lessons.influence import InfluenceDiagram, PathExplorer
+from nnlib.lessons.network import example_network, network_layers
 
 
 @pytest.mark.parametrize("x", [-2.0, 0.0, 1.0, 2.5])

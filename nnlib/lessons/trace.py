@@ -27,7 +27,7 @@ Examples
 --------
 The worked 2-3-2-2 example of lecture 5a (ReLU, ReLU, softmax):
 
->>> import numpy as np, nnlib
+>>> from nnlib.lessons.network import example_network
 >>> model = example_network()
 >>> steps = forward_trace(model, [1.0, 2.0])
 >>> print(steps[1].formula)
@@ -49,193 +49,14 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-__all__ = [
-    "Term", "Step", "Trace", "Stepper", "NumericalCheck", "LectureLayer",
-    "forward_trace", "backward_trace", "numerical_check", "check_model",
-    "network_layers", "forward_values", "ForwardRecord", "example_network",
-    "is_scalar_activation", "activation_jacobian", "loss_value_and_gradient",
-    "symbol", "node_name", "neuron_id", "edge_id", "LOSS_ID", "fmt",
-]
+from nnlib.notation import (LOSS_ID, factor, fmt, join_sum, neuron_id, subscript, superscript,
+                            symbol)
 
-LOSS_ID = "loss"
+from .network import (activation_jacobian, forward_values, is_scalar_activation,
+                      loss_value_and_gradient, network_layers, one_example)
 
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_SUP = str.maketrans("0123456789()N", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ᴺ")
-
-
-# ---------------------------------------------------------------------------- names and numbers
-def _indices(*idx: int) -> str:
-    """1-based lecture indices from 0-based ones; separated by commas once any exceeds 9."""
-    one_based = [str(i + 1) for i in idx]
-    return ("," if any(len(s) > 1 for s in one_based) else "").join(one_based)
-
-
-def symbol(name: str, k: int | None, *idx: int) -> str:
-    """Unicode symbol of a lecture quantity; indices 0-based in, 1-based out.
-
-    >>> symbol("w", 2, 0, 1), symbol("z", 1, 2), symbol("d", None, 0)
-    ('w₁₂⁽²⁾', 'z₃⁽¹⁾', 'd₁')
-    """
-    sup = "" if k is None else f"({k})".translate(_SUP)
-    return f"{name}{_indices(*idx).translate(_SUB)}{sup}"
-
-
-def node_name(name: str, k: int, *idx: int) -> str:
-    """ASCII name of a quantity, used as a node name in influence diagrams.
-
-    >>> node_name("y", 0, 1), node_name("w", 2, 0, 1)
-    ('y2^(0)', 'w12^(2)')
-    """
-    return f"{name}{_indices(*idx)}^({k})"
-
-
-def neuron_id(k: int, j: int) -> str:
-    """Id of neuron j (0-based) of layer k in network drawings (``data-node`` in the SVG)."""
-    return f"n{k}_{j}"
-
-
-def edge_id(tail: str, head: str) -> str:
-    """Id of the drawn edge tail → head (``data-edge`` in the SVG)."""
-    return f"{tail}->{head}"
-
-
-def fmt(value: float, digits: int = 4) -> str:
-    """Compact number for formulas: ``digits`` significant digits, unicode minus.
-
-    >>> fmt(0.9), fmt(-0.46), fmt(1.0176), fmt(2.0)
-    ('0.9', '−0.46', '1.018', '2')
-    """
-    value = float(value)
-    if value == 0:
-        return "0"  # also turns -0.0 into 0
-    return f"{value:.{digits}g}".replace("-", "−")
-
-
-def _factor(value: float, digits: int) -> str:
-    """A number as a factor in a product: negative ones in parentheses."""
-    text = fmt(value, digits)
-    return f"({text})" if text.startswith("−") else text
-
-
-def _join_sum(parts: Sequence[str], max_terms: int) -> str:
-    """Join terms with +, eliding the middle of long sums (a 64-input neuron is unreadable)."""
-    parts = list(parts)
-    if len(parts) > max_terms:
-        parts = parts[:2] + ["…"] + parts[-1:]
-    return " + ".join(parts)
-
-
-# ---------------------------------------------------------------------------- the network
-@dataclass(frozen=True)
-class LectureLayer:
-    """One lecture layer: a ``Linear`` and the activation after it (None: the identity)."""
-
-    linear: object
-    activation: object | None
-
-
-def network_layers(model) -> list[LectureLayer]:
-    """Group an nnlib Sequential into lecture layers (Linear, activation).
-
-    Accepts a Sequential (or any object with ``.layers``), a list of layers, or one Linear. Every
-    Linear may be followed by at most one activation; anything else raises a ValueError that says
-    what was found.
-    """
-    from nnlib.layers import Linear
-
-    items = list(getattr(model, "layers", model if isinstance(model, (list, tuple)) else [model]))
-    layers: list[LectureLayer] = []
-    i = 0
-    while i < len(items):
-        item = items[i]
-        if not isinstance(item, Linear):
-            where = "first layer" if i == 0 else f"layer {i} ({item!r}) follows {items[i - 1]!r}"
-            raise ValueError(f"traces need Linear layers each followed by at most one activation; "
-                             f"the {where}. Build e.g. Sequential(Linear(2, 3), ReLU(), Linear(3, 2), Softmax()).")
-        activation = None
-        if i + 1 < len(items) and not isinstance(items[i + 1], Linear):
-            activation = items[i + 1]
-            if not hasattr(activation, "jacobian"):
-                raise ValueError(f"{activation!r} after {item!r} is not an activation with a "
-                                 f"jacobian(z) method; traces support Identity, Sigmoid, Tanh, ReLU, Softmax.")
-            i += 1
-        layers.append(LectureLayer(item, activation))
-        i += 1
-    if not layers:
-        raise ValueError("the model has no layers")
-    for k in range(1, len(layers)):
-        if layers[k].linear.in_features != layers[k - 1].linear.out_features:
-            raise ValueError(f"layer {k + 1} ({layers[k].linear!r}) takes {layers[k].linear.in_features} "
-                             f"inputs but layer {k} gives {layers[k - 1].linear.out_features}")
-    return layers
-
-
-def is_scalar_activation(activation) -> bool:
-    """True when each y_j depends only on z_j (diagonal Jacobian); identity (None) counts."""
-    return activation is None or hasattr(activation, "derivative")
-
-
-def activation_jacobian(activation, z) -> np.ndarray:
-    """``J[j, i] = ∂y_j/∂z_i`` for one example z (D,); identity if activation is None."""
-    z = np.asarray(z, dtype=float)
-    if activation is None:
-        return np.eye(len(z))
-    return np.asarray(activation.jacobian(z), dtype=float)
-
-
-@dataclass
-class ForwardRecord:
-    """Values of one forward pass: ``ys[k]`` = y^(k) (ys[0] = x), ``zs[k]`` = z^(k) (zs[0] unused)."""
-
-    ys: list
-    zs: list
-
-
-def _one_example(x, width: int, what: str) -> np.ndarray:
-    x = np.asarray(x, dtype=float)
-    if x.ndim == 2 and x.shape[0] == 1:
-        x = x[0]
-    if x.shape != (width,):
-        raise ValueError(f"{what} must be ONE example of shape ({width},) or (1, {width}); got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{what} contains NaN or inf: {x}")
-    return x
-
-
-def forward_values(model, x) -> ForwardRecord:
-    """Run nnlib's own layers on one example and keep every z^(k) and y^(k) (as float64 vectors).
-
-    The layers run on a copy of the model: layers cache their input for backward, and a trace
-    must not replace the cache of a batch the student has just pushed through the real model.
-    """
-    layers = network_layers(copy.deepcopy(model))
-    y = _one_example(x, layers[0].linear.in_features, "x")
-    ys, zs = [y], [None]
-    for layer in layers:
-        z = np.asarray(layer.linear.forward(y[None, :]), dtype=float)[0]
-        y = z if layer.activation is None else np.asarray(layer.activation.forward(z[None, :]), dtype=float)[0]
-        zs.append(z)
-        ys.append(y)
-    return ForwardRecord(ys, zs)
-
-
-def example_network():
-    """The 2-3-2-2 network of lecture 5a's worked forward pass (ReLU, ReLU, softmax).
-
-    The notes print the weight tables inputs × neurons; nnlib stores W as neurons × inputs,
-    hence the transposes. With x = [1, 2] the outputs are softmax(1.885, 2.454) ≈ [0.361, 0.639].
-    """
-    import nnlib
-
-    W1 = np.array([[0.2, 0.4, 0.6], [0.3, 0.5, 0.7]]).T
-    W2 = np.array([[0.5, 0.3], [0.4, 0.6], [0.7, 0.2]]).T
-    W3 = np.array([[0.3, 0.4], [0.5, 0.6]]).T
-    return nnlib.Sequential(
-        nnlib.Linear(2, 3, W=W1, b=[0.1, 0.2, 0.3]), nnlib.ReLU(),
-        nnlib.Linear(3, 2, W=W2, b=[0.1, 0.2]), nnlib.ReLU(),
-        nnlib.Linear(2, 2, W=W3, b=[0.1, 0.2]), nnlib.Softmax(),
-    )
-
+__all__ = ["Term", "Step", "Trace", "Stepper", "NumericalCheck", "forward_trace", "backward_trace",
+           "numerical_check", "check_model"]
 
 # ---------------------------------------------------------------------------- steps
 @dataclass(frozen=True)
@@ -349,7 +170,7 @@ def _activation_substituted(activation, z: float, digits: int) -> str:
     zt = fmt(z, digits)
     return {
         "Identity": zt,
-        "Sigmoid": f"1/(1 + e^(−{_factor(z, digits)}))",
+        "Sigmoid": f"1/(1 + e^(−{factor(z, digits)}))",
         "Tanh": f"tanh({zt})",
         "ReLU": f"max(0, {zt})",
     }.get(name, f"f({zt})")
@@ -381,7 +202,7 @@ def _loss_texts(loss, y: np.ndarray, d: np.ndarray, N: int, digits: int):
         formula = "−(" + " + ".join(f"{b}·log {a}" for a, b in zip(ys, ds)) + ")"
         subst = "−(" + " + ".join(f"{f(b)}·log {f(a)}" for a, b in zip(y, d)) + ")"
         dform = [f"−{b}/{a}" for a, b in zip(ys, ds)]
-        dsub = [f"−{_factor(b, digits)}/{_factor(a, digits)}" for a, b in zip(y, d)]
+        dsub = [f"−{factor(b, digits)}/{factor(a, digits)}" for a, b in zip(y, d)]
     elif name == "BinaryCrossEntropy" and len(y) == 1:
         a, b = ys[0], ds[0]
         formula = f"−[{b}·log {a} + (1 − {b})·log(1 − {a})]"
@@ -391,20 +212,16 @@ def _loss_texts(loss, y: np.ndarray, d: np.ndarray, N: int, digits: int):
     elif name == "SoftmaxCrossEntropy":
         p = np.exp(y - y.max())
         p = p / p.sum()
-        formula = "−Σⱼ dⱼ·log softmax(y⁽ᴺ⁾)ⱼ".replace("ᴺ", f"{N}".translate(_SUP))
+        formula = f"−Σⱼ dⱼ·log softmax(y{superscript(N)})ⱼ"
         subst = "−(" + " + ".join(f"{f(b)}·log {f(a)}" for a, b in zip(p, d)) + ")"
-        dform = [f"softmax(y{_sup_k(N)})" + f"{_indices(j).translate(_SUB)} − {ds[j]}" for j in range(len(y))]
+        dform = [f"softmax(y{superscript(N)})" + f"{subscript(j + 1)} − {ds[j]}" for j in range(len(y))]
         dsub = [f"{f(a)} − {f(b)}" for a, b in zip(p, d)]
     else:
-        formula = f"{name}(y{_sup_k(N)}, d)"
+        formula = f"{name}(y{superscript(N)}, d)"
         subst = ""
         dform = [f"(from {name}.backward)"] * len(y)
         dsub = [""] * len(y)
     return formula, subst, dform, dsub
-
-
-def _sup_k(k: int) -> str:
-    return f"({k})".translate(_SUP)
 
 
 def _prepare(model, x, d=None):
@@ -412,7 +229,7 @@ def _prepare(model, x, d=None):
     record = forward_values(model, x)
     sizes = [layers[0].linear.in_features] + [layer.linear.out_features for layer in layers]
     if d is not None:
-        d = _one_example(d, sizes[-1], "d (the target)")
+        d = one_example(d, sizes[-1], "d (the target)")
     return layers, record, sizes, d
 
 
@@ -443,11 +260,11 @@ def _forward_steps(layers, record, digits: int, max_terms: int) -> list[Step]:
             z += b[j]
             zs = symbol("z", k, j)
             parts = [f"{symbol('w', k, i, j)}·{symbol('y', k - 1, i)}" for i in range(W.shape[1])]
-            nums = [f"{_factor(W[j, i], digits)}·{_factor(y_prev[i], digits)}" for i in range(W.shape[1])]
+            nums = [f"{factor(W[j, i], digits)}·{factor(y_prev[i], digits)}" for i in range(W.shape[1])]
             z_steps.append(Step(
                 kind="z", layer=k, index=(j,), symbol=zs,
-                formula=f"{zs} = {_join_sum(parts, max_terms)} + {symbol('b', k, j)}",
-                substituted=f"{_join_sum(nums, max_terms)} + {_factor(b[j], digits)}",
+                formula=f"{zs} = {join_sum(parts, max_terms)} + {symbol('b', k, j)}",
+                substituted=f"{join_sum(nums, max_terms)} + {factor(b[j], digits)}",
                 value=float(z), result=fmt(z, digits),
                 description=(f"Neuron {j + 1} of layer {k} weighs each output of layer {k - 1} by the "
                              f"weight on its edge, adds them up and adds its bias."),
@@ -465,7 +282,7 @@ def _forward_steps(layers, record, digits: int, max_terms: int) -> list[Step]:
                     kind="y", layer=k, index=(j,), symbol=ys_, formula=f"{ys_} = {ftext}",
                     substituted=_activation_substituted(layer.activation, z_vec[j], digits),
                     value=float(y_vec[j]), result=fmt(y_vec[j], digits),
-                    description=f"The activation f{_indices(k - 1).translate(_SUB)} ({fname}) turns "
+                    description=f"The activation f{subscript(k)} ({fname}) turns "
                                 f"the neuron's pre-activation into its output.",
                     nodes=(neuron_id(k, j),), focus=neuron_id(k, j),
                 ))
@@ -479,9 +296,9 @@ def _forward_steps(layers, record, digits: int, max_terms: int) -> list[Step]:
                 ys_ = symbol("y", k, j)
                 y_steps.append(Step(
                     kind="y", layer=k, index=(j,), symbol=ys_,
-                    formula=f"{ys_} = e^{symbol('z', k, j)} / ({_join_sum(exps, max_terms)})",
-                    substituted=(f"e^{_factor(z_vec[j], digits)} / (" + _join_sum(
-                        [f"e^{_factor(v, digits)}" for v in z_vec], max_terms) + ")"),
+                    formula=f"{ys_} = e^{symbol('z', k, j)} / ({join_sum(exps, max_terms)})",
+                    substituted=(f"e^{factor(z_vec[j], digits)} / (" + join_sum(
+                        [f"e^{factor(v, digits)}" for v in z_vec], max_terms) + ")"),
                     value=float(y_vec[j]), result=fmt(y_vec[j], digits),
                     description=(f"Softmax is a vector activation: output {j + 1} depends on every "
                                  f"z of layer {k}, so all of them must be computed first."),
@@ -584,7 +401,7 @@ def backward_trace(model, x, d, loss, *, digits: int = 4, max_terms: int = 6,
             for j in js:
                 product = J[j, i] * dy[j]
                 total += product
-                local_sym = (f"f′{_indices(k - 1).translate(_SUB)}({symbol('z', k, i)})" if scalar
+                local_sym = (f"f′{subscript(k)}({symbol('z', k, i)})" if scalar
                              else f"∂{symbol('y', k, j)}/∂{symbol('z', k, i)}")
                 terms.append(Term(local_sym, float(J[j, i]), f"∂Div/∂{symbol('y', k, j)}",
                                   float(dy[j]), float(product)))
@@ -596,13 +413,13 @@ def backward_trace(model, x, d, loss, *, digits: int = 4, max_terms: int = 6,
                                f"{_derivative_text(layer.activation)}.")
                 nodes = (neuron_id(k, i),)
             else:
-                formula = f"{sym} = Σⱼ ∂yⱼ{_sup_k(k)}/∂{symbol('z', k, i)}·∂Div/∂yⱼ{_sup_k(k)}"
+                formula = f"{sym} = Σⱼ ∂yⱼ{superscript(k)}/∂{symbol('z', k, i)}·∂Div/∂yⱼ{superscript(k)}"
                 description = ("Softmax is a vector activation: z_i influences every output y_j, so "
                                "we add one term per output, ∂y_j/∂z_i = y_j(δ_ij − y_i).")
                 nodes = tuple(neuron_id(k, j) for j in range(len(z)))
             steps.append(Step(
                 kind="dz", layer=k, index=(i,), symbol=sym, formula=formula,
-                substituted=_join_sum([f"{_factor(t.local, digits)}·{_factor(t.upstream, digits)}"
+                substituted=join_sum([f"{factor(t.local, digits)}·{factor(t.upstream, digits)}"
                                        for t in terms], max_terms),
                 value=float(dz[i]), result=fmt(dz[i], digits), description=description,
                 nodes=nodes, focus=neuron_id(k, i), terms=tuple(terms), running=tuple(running),
@@ -617,7 +434,7 @@ def backward_trace(model, x, d, loss, *, digits: int = 4, max_terms: int = 6,
                 steps.append(Step(
                     kind="dw", layer=k, index=(i, j), symbol=sym,
                     formula=f"{sym} = {symbol('y', k - 1, i)}·∂Div/∂{symbol('z', k, j)}",
-                    substituted=f"{_factor(y_prev[i], digits)}·{_factor(dz[j], digits)}",
+                    substituted=f"{factor(y_prev[i], digits)}·{factor(dz[j], digits)}",
                     value=float(value), result=fmt(value, digits),
                     description=(f"The weight multiplies {symbol('y', k - 1, i)} on its way into "
                                  f"{symbol('z', k, j)}, so its gradient is that input times ∂Div/∂{symbol('z', k, j)}."),
@@ -647,8 +464,8 @@ def backward_trace(model, x, d, loss, *, digits: int = 4, max_terms: int = 6,
             dy_prev[i] = total
             steps.append(Step(
                 kind="dy", layer=k - 1, index=(i,), symbol=sym,
-                formula=f"{sym} = " + _join_sum([f"{t.local_symbol}·{t.upstream_symbol}" for t in terms], max_terms),
-                substituted=_join_sum([f"{_factor(t.local, digits)}·{_factor(t.upstream, digits)}"
+                formula=f"{sym} = " + join_sum([f"{t.local_symbol}·{t.upstream_symbol}" for t in terms], max_terms),
+                substituted=join_sum([f"{factor(t.local, digits)}·{factor(t.upstream, digits)}"
                                        for t in terms], max_terms),
                 value=float(total), result=fmt(total, digits),
                 description=(f"{symbol('y', k - 1, i)} feeds every neuron of layer {k}; its influence "
@@ -765,7 +582,7 @@ def numerical_check(model, x, d, loss, *, k: int, j: int, i: int | None = None,
     A ReLU input sitting exactly at 0 is a kink: there the two may legitimately differ.
     """
     layers, _, sizes, d = _prepare(model, x, d)
-    x = _one_example(x, sizes[0], "x")
+    x = one_example(x, sizes[0], "x")
     if not 1 <= k <= len(layers):
         raise ValueError(f"layer k={k} does not exist: the network has layers 1 … {len(layers)}")
     linear = layers[k - 1].linear
@@ -818,14 +635,3 @@ def check_model(model, x, d, loss, *, tolerance: float = 1e-6) -> list[Numerical
                                            traced=step.value, tolerance=tolerance))
     return results
 
-
-def loss_value_and_gradient(loss, y, d) -> tuple[float, np.ndarray]:
-    """(Div, ∂Div/∂y) for one output vector y (D_N,) and target d, via the loss's own code.
-
-    Runs on a copy of the loss, so the caller's loss keeps whatever it cached last.
-    """
-    y = np.asarray(y, dtype=float)
-    d = _one_example(d, len(y), "d (the target)")
-    loss = copy.deepcopy(loss)
-    value = float(loss.forward(y[None, :], d[None, :]))
-    return value, np.asarray(loss.backward(), dtype=float).reshape(-1)

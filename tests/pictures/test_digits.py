@@ -1,4 +1,4 @@
-"""nnlib.digit_plots: the figures of notebook 06 (drawn with the Agg backend)."""
+"""nnlib.pictures.digits: the figures of notebook 06 (drawn with the Agg backend)."""
 
 import os
 import subprocess
@@ -9,8 +9,9 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from nnlib import digit_plots  # noqa: E402
-from nnlib.digits import DigitDrawing  # noqa: E402
+from nnlib.lessons.digits import DigitDrawing  # noqa: E402
+from nnlib.pictures import digits as digit_plots  # noqa: E402
+from nnlib.pictures.digits import image8_html, probabilities_html  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -22,8 +23,8 @@ def _close_figures():
 
 
 def test_import_does_not_load_matplotlib():
-    """Importing nnlib.digit_plots does not import matplotlib (it loads inside each function)."""
-    code = "import sys, nnlib.digit_plots; sys.exit('matplotlib' in sys.modules)"
+    """Importing nnlib.pictures.digits does not import matplotlib (it loads inside each function)."""
+    code = "import sys, nnlib.pictures.digits; sys.exit('matplotlib' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
@@ -121,3 +122,14 @@ def test_downsampling_plot_shows_four_stages():
     assert len(fig.axes) == 4
     assert fig.axes[2].images[0].get_array().shape == (32, 32)
     np.testing.assert_allclose(fig.axes[3].images[0].get_array(), d.downsampled())
+
+
+def test_html_helpers():
+    """The preview is an 8×8 table; bars carry data-class and data-probability, top one marked."""
+    html = image8_html(np.eye(8))
+    assert html.count("<tr>") == 8 and html.count("<td") == 64
+    bars = probabilities_html([0.2, 0.8], labels=["not 2", "2"])
+    assert bars.count("<div class='nnlib-digit-prob") == 2
+    assert "data-probability='0.800000'" in bars and "nnlib-digit-best' data-class='1'" in bars
+    with pytest.raises(ValueError):
+        image8_html(np.zeros(10))

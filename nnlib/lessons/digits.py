@@ -51,6 +51,8 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from nnlib.activations import sigmoid, softmax
+
 __all__ = ["DigitDrawing", "DownsampleSteps", "downsample_steps", "downsample_drawing",
            "class_probabilities", "confusion_matrix", "TrainingRun"]
 
@@ -225,11 +227,6 @@ def downsample_drawing(image, threshold: float = 0.5) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- predictions
-def _softmax(z):
-    e = np.exp(z - z.max())
-    return e / e.sum()
-
-
 def class_probabilities(model_or_predict_fn, image8) -> np.ndarray:
     """Class probabilities for one 8×8 image.
 
@@ -258,11 +255,11 @@ def class_probabilities(model_or_predict_fn, image8) -> np.ndarray:
     if not np.all(np.isfinite(out)):
         raise ValueError(f"class_probabilities: the model returned non-finite outputs {out}")
     if out.size == 1:
-        p = out[0] if 0.0 <= out[0] <= 1.0 else 1.0 / (1.0 + np.exp(-out[0]))
+        p = out[0] if 0.0 <= out[0] <= 1.0 else float(sigmoid(out[0]))
         return np.array([p])
     if np.all(out >= 0) and abs(out.sum() - 1.0) < 1e-6:
         return out
-    return _softmax(out)
+    return softmax(out)
 
 
 def confusion_matrix(labels, predicted, num_classes: int = 10) -> np.ndarray:

@@ -8,7 +8,7 @@ every path from source to target, of the product of the local derivatives along 
     dy/dx = Σ_paths Π_edges ∂(head)/∂(tail)
 
 This module is pure (no plotting or widget imports) so it can be tested without a browser; the
-drawing lives in :mod:`nnlib.drawing` and the interactive view in :mod:`nnlib.widgets`.
+drawing lives in :mod:`nnlib.pictures.influence` and the interactive view in :mod:`nnlib.widgets`.
 
 Examples
 --------
@@ -30,6 +30,12 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Union
 
 import numpy as np
+
+from nnlib.activations import sigmoid
+from nnlib.notation import node_name, subscript, symbol
+
+from .network import (activation_jacobian, forward_values, is_scalar_activation,
+                      loss_value_and_gradient, network_layers)
 
 __all__ = ["Node", "Edge", "Path", "InfluenceDiagram", "PathExplorer"]
 
@@ -292,16 +298,16 @@ class InfluenceDiagram:
         h_values = []
         for j, (wj, vj) in enumerate(zip(w, v), start=1):
             z = wj * x
-            h = 1.0 / (1.0 + math.exp(-z))
+            h = float(sigmoid(z))
             h_values.append(h)
-            d.add_node(f"z{j}", label=f"z{_sub(j)}", value=z)
-            d.add_node(f"h{j}", label=f"h{_sub(j)}", value=h)
+            d.add_node(f"z{j}", label=f"z{subscript(j)}", value=z)
+            d.add_node(f"h{j}", label=f"h{subscript(j)}", value=h)
         d.add_node("y", label="y", value=sum(vj * h for vj, h in zip(v, h_values)))
         for j, (wj, vj) in enumerate(zip(w, v), start=1):
-            d.add_edge("x", f"z{j}", wj, label=f"∂z{_sub(j)}/∂x = w{_sub(j)}")
-            d.add_edge(f"z{j}", f"h{j}", lambda z: _sigmoid(z) * (1.0 - _sigmoid(z)),
-                       label=f"∂h{_sub(j)}/∂z{_sub(j)} = σ(z{_sub(j)})(1 − σ(z{_sub(j)}))")
-            d.add_edge(f"h{j}", "y", vj, label=f"∂y/∂h{_sub(j)} = v{_sub(j)}")
+            d.add_edge("x", f"z{j}", wj, label=f"∂z{subscript(j)}/∂x = w{subscript(j)}")
+            d.add_edge(f"z{j}", f"h{j}", lambda z: float(sigmoid(z) * (1.0 - sigmoid(z))),
+                       label=f"∂h{subscript(j)}/∂z{subscript(j)} = σ(z{subscript(j)})(1 − σ(z{subscript(j)}))")
+            d.add_edge(f"h{j}", "y", vj, label=f"∂y/∂h{subscript(j)} = v{subscript(j)}")
         return d
 
     @classmethod
@@ -327,21 +333,19 @@ class InfluenceDiagram:
         w_ij^(k) → z_j^(k) carries y_i^(k−1). The sum over paths from y_i^(0) to Div therefore
         equals backprop's ∂Div/∂x_i, and from a weight node it equals ∂Div/∂w_ij.
         """
-        from nnlib import trace as _trace
-
-        layers = _trace.network_layers(model)
-        record = _trace.forward_values(model, x)
+        layers = network_layers(model)
+        record = forward_values(model, x)
         diagram = cls(title="network influence diagram")
         ys, zs = record.ys, record.zs
         for i, value in enumerate(ys[0]):
-            diagram.add_node(_trace.node_name("y", 0, i), label=_trace.symbol("y", 0, i), value=value,
+            diagram.add_node(node_name("y", 0, i), label=symbol("y", 0, i), value=value,
                              column=0)
         for k, layer in enumerate(layers, start=1):
             for j in range(len(zs[k])):
-                diagram.add_node(_trace.node_name("z", k, j), label=_trace.symbol("z", k, j),
+                diagram.add_node(node_name("z", k, j), label=symbol("z", k, j),
                                  value=zs[k][j], column=2 * k - 1)
             for j in range(len(ys[k])):
-                diagram.add_node(_trace.node_name("y", k, j), label=_trace.symbol("y", k, j),
+                diagram.add_node(node_name("y", k, j), label=symbol("y", k, j),
                                  value=ys[k][j], column=2 * k)
         weights = list(weights)
         for (k, i, j) in weights:
@@ -351,41 +355,41 @@ class InfluenceDiagram:
             if not (0 <= j < W.shape[0] and 0 <= i < W.shape[1]):
                 raise ValueError(f"weight (k={k}, i={i}, j={j}) out of range: layer {k}'s W has shape "
                                  f"{W.shape} (out, in), so i < {W.shape[1]} and j < {W.shape[0]}")
-            diagram.add_node(_trace.node_name("w", k, i, j), label=_trace.symbol("w", k, i, j),
+            diagram.add_node(node_name("w", k, i, j), label=symbol("w", k, i, j),
                              value=float(W[j, i]), column=2 * k - 2)
         for k, layer in enumerate(layers, start=1):
             W = np.asarray(layer.linear.W, dtype=float)
             for j in range(W.shape[0]):
                 for i in range(W.shape[1]):
-                    diagram.add_edge(_trace.node_name("y", k - 1, i), _trace.node_name("z", k, j),
-                                     float(W[j, i]), label=_trace.symbol("w", k, i, j))
-            jac = _trace.activation_jacobian(layer.activation, zs[k])   # jac[j, i] = ∂y_j/∂z_i
-            scalar = _trace.is_scalar_activation(layer.activation)
+                    diagram.add_edge(node_name("y", k - 1, i), node_name("z", k, j),
+                                     float(W[j, i]), label=symbol("w", k, i, j))
+            jac = activation_jacobian(layer.activation, zs[k])   # jac[j, i] = ∂y_j/∂z_i
+            scalar = is_scalar_activation(layer.activation)
             for i in range(len(zs[k])):
                 for j in range(len(ys[k])):
                     if scalar and i != j:
                         continue
-                    diagram.add_edge(_trace.node_name("z", k, i), _trace.node_name("y", k, j),
+                    diagram.add_edge(node_name("z", k, i), node_name("y", k, j),
                                      float(jac[j, i]),
-                                     label=f"∂{_trace.symbol('y', k, j)}/∂{_trace.symbol('z', k, i)}")
+                                     label=f"∂{symbol('y', k, j)}/∂{symbol('z', k, i)}")
         for (k, i, j) in weights:
-            diagram.add_edge(_trace.node_name("w", k, i, j), _trace.node_name("z", k, j),
-                             float(ys[k - 1][i]), label=_trace.symbol("y", k - 1, i))
+            diagram.add_edge(node_name("w", k, i, j), node_name("z", k, j),
+                             float(ys[k - 1][i]), label=symbol("y", k - 1, i))
         N = len(layers)
         if (d is None) != (loss is None):
             raise ValueError("give both d and loss (to differentiate the divergence) or neither")
         if loss is not None:
-            value, dY = _trace.loss_value_and_gradient(loss, ys[N], d)
+            value, dY = loss_value_and_gradient(loss, ys[N], d)
             diagram.add_node("Div", label="Div", value=value, column=2 * N + 1)
             for j in range(len(ys[N])):
-                diagram.add_edge(_trace.node_name("y", N, j), "Div", float(dY[j]),
-                                 label=f"∂Div/∂{_trace.symbol('y', N, j)}")
+                diagram.add_edge(node_name("y", N, j), "Div", float(dY[j]),
+                                 label=f"∂Div/∂{symbol('y', N, j)}")
             diagram._output = "Div"
         elif len(ys[N]) != 1:
             raise ValueError(f"the network has {len(ys[N])} outputs; give d and loss so the diagram "
                              "ends in a single divergence node")
         else:
-            diagram._output = _trace.node_name("y", N, 0)
+            diagram._output = node_name("y", N, 0)
         return diagram
 
 
@@ -449,14 +453,3 @@ class PathExplorer:
     def path_text(self, index: int) -> str:
         """The path as symbols joined by arrows, e.g. ``"x → g₁ → y"`` (labels without "= …")."""
         return " → ".join(self.diagram.nodes[n].label.split(" = ")[0] for n in self.paths[index].names)
-
-
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z))
-
-
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def _sub(n: int) -> str:
-    return str(n).translate(_SUB)

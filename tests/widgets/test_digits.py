@@ -4,16 +4,12 @@ import os
 import threading
 
 import numpy as np
-import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from nnlib.widgets import DigitCanvas, LiveTraining  # noqa: E402
-from nnlib.widgets.digits import image8_html, probabilities_html  # noqa: E402
 
-
-def _classes(widget):
-    return set(widget._dom_classes)
+from . import _classes  # noqa: E402
 
 
 def _find(widget, css):
@@ -264,14 +260,3 @@ def test_without_ipycanvas_a_message_replaces_the_canvas(monkeypatch):
     assert "not installed" in _find(view, "nnlib-digit-fallback").value
     view.add_stroke([(10, 10), (50, 50)])
     np.testing.assert_allclose(view.probabilities, np.full(10, 0.1))
-
-
-def test_html_helpers():
-    """The preview is an 8×8 table; bars carry data-class and data-probability, top one marked."""
-    html = image8_html(np.eye(8))
-    assert html.count("<tr>") == 8 and html.count("<td") == 64
-    bars = probabilities_html([0.2, 0.8], labels=["not 2", "2"])
-    assert bars.count("<div class='nnlib-digit-prob") == 2
-    assert "data-probability='0.800000'" in bars and "nnlib-digit-best' data-class='1'" in bars
-    with pytest.raises(ValueError):
-        image8_html(np.zeros(10))

@@ -3,16 +3,14 @@ import numpy as np
 import pytest
 
 import nnlib.widgets
-from nnlib.subgradients import softmax_state
+from nnlib.lessons.subgradients import softmax_state
 from nnlib.widgets import SoftmaxExplorer, SubgradientExplorer
+
+from . import _classes
 
 
 # Views render figures to SVG; pyplot stays headless and nbgrader's switch is off.
 pytestmark = pytest.mark.usefixtures("headless_widgets")
-
-
-def _classes(widget):
-    return set(widget._dom_classes)
 
 
 def test_softmax_explorer_has_its_hooks():

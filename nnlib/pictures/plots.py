@@ -1,12 +1,6 @@
 """Small plotting helpers for the notebooks (matplotlib is imported inside the functions).
 
-Notebooks call these instead of writing plotting boilerplate, so a cell shows only the idea:
-
->>> import numpy as np
->>> t = tangent_approximation(lambda x: x**2 + np.sin(x), lambda x: 2*x + np.cos(x), x0=1.0, dx=0.5)
->>> round(t.true_change, 4), round(t.linear_change, 4), round(t.error, 4)
-(1.406, 1.2702, 0.1359)
-
+Notebooks call these instead of writing plotting boilerplate, so a cell shows only the idea.
 Every plotting function takes an optional matplotlib ``ax`` and returns the ``ax`` it drew on;
 without one it makes a new figure with pyplot (shown inline by Jupyter). :func:`figure_to_svg`
 renders a figure to an SVG string without pyplot, which the widgets use.
@@ -14,53 +8,13 @@ renders a figure to an SVG string without pyplot, which the widgets use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["TangentApproximation", "tangent_approximation", "plot_function", "plot_tangent",
-           "plot_error_vs_step", "figure_to_svg", "new_figure"]
+from nnlib.lessons.tangent import tangent_approximation
 
-
-@dataclass(frozen=True)
-class TangentApproximation:
-    """Δy ≈ dy/dx·Δx at one point: the numbers behind the tangent explorer.
-
-    Attributes: x0, dx, y0 = f(x0), y1 = f(x0 + dx), slope = f'(x0), true_change = y1 − y0,
-    linear_change = slope·dx, error = true_change − linear_change.
-    """
-
-    x0: float
-    dx: float
-    y0: float
-    y1: float
-    slope: float
-
-    @property
-    def true_change(self) -> float:
-        return self.y1 - self.y0
-
-    @property
-    def linear_change(self) -> float:
-        return self.slope * self.dx
-
-    @property
-    def error(self) -> float:
-        return self.true_change - self.linear_change
-
-    @property
-    def relative_error(self) -> float:
-        """|error| / |Δy| (0 when Δy = 0 and the error is 0 too)."""
-        if self.true_change == 0:
-            return 0.0 if self.error == 0 else float("inf")
-        return abs(self.error) / abs(self.true_change)
-
-
-def tangent_approximation(f: Callable, df: Callable, x0: float, dx: float) -> TangentApproximation:
-    """Evaluate f and f' to compare the true change f(x0+Δx) − f(x0) with f'(x0)·Δx."""
-    x0, dx = float(x0), float(dx)
-    return TangentApproximation(x0, dx, float(f(x0)), float(f(x0 + dx)), float(df(x0)))
+__all__ = ["plot_function", "plot_tangent", "plot_error_vs_step", "figure_to_svg", "new_figure"]
 
 
 def new_figure(figsize=(5.5, 3.6)):

@@ -1,11 +1,11 @@
-"""nnlib.digits: drawings, the optdigits-style 8×8 downsampling, probabilities, live-training state."""
+"""nnlib.lessons.digits: drawings, the optdigits-style 8×8 downsampling, probabilities, live-training state."""
 
 import threading
 
 import numpy as np
 import pytest
 
-from nnlib.digits import (DigitDrawing, TrainingRun, class_probabilities, confusion_matrix,
+from nnlib.lessons.digits import (DigitDrawing, TrainingRun, class_probabilities, confusion_matrix,
                           downsample_drawing, downsample_steps)
 
 
@@ -193,10 +193,10 @@ def test_training_run_validates_arguments():
 
 
 def test_module_is_pure():
-    """nnlib.digits imports no widget or plotting library."""
+    """nnlib.lessons.digits imports no widget or plotting library."""
     import subprocess
     import sys
 
-    code = ("import sys, nnlib.digits; bad = [m for m in ('ipywidgets', 'matplotlib', 'sklearn', "
+    code = ("import sys, nnlib.lessons.digits; bad = [m for m in ('ipywidgets', 'matplotlib', 'sklearn', "
             "'ipycanvas') if m in sys.modules]; print(bad); sys.exit(bool(bad))")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -6,20 +6,15 @@ import pytest
 
 import nnlib
 import nnlib.widgets
-from nnlib.jacobians import vector_backward
-from nnlib.trace import example_network, fmt
+from nnlib.lessons.jacobians import vector_backward
+from nnlib.lessons.network import example_network
+from nnlib.notation import fmt
 from nnlib.widgets import GradientBridge, JacobianExplorer
 
-X = np.array([1.0, 2.0])
-D = np.array([1.0, 0.0])
-
+from . import D, X, _classes
 
 # Views render figures to SVG; pyplot stays headless and nbgrader's switch is off.
 pytestmark = pytest.mark.usefixtures("headless_widgets")
-
-
-def _classes(widget):
-    return set(widget._dom_classes)
 
 
 def test_views_are_registered_in_nnlib_widgets():
