@@ -84,7 +84,7 @@ class LayerJacobian:
 
 
 def _activation_name(activation) -> str:
-    return "identity" if activation is None else type(activation).__name__
+    return "identity" if activation is None else getattr(activation, "symbol", "f")
 
 
 def layer_jacobians(model, x) -> list[LayerJacobian]:

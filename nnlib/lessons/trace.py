@@ -49,6 +49,8 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from nnlib.activations import Activation, Identity, softmax
+from nnlib.gradcheck import central_difference
 from nnlib.notation import (LOSS_ID, factor, fmt, join_sum, neuron_id, subscript, superscript,
                             symbol)
 
@@ -154,37 +156,29 @@ class Trace(list):
         return {n: list(v.values()) for n, v in nodes.items()}, edges
 
 
+def _described(activation):
+    """What explains the activation: the object itself; None (no activation) is the identity.
+
+    An activation that is not nnlib's (any object with ``jacobian``) is written as f.
+    """
+    if activation is None:
+        return Identity
+    return activation if isinstance(activation, Activation) else Activation
+
+
 def _activation_text(activation, z_sym: str) -> tuple[str, str]:
     """(name of f, f written out) for the y step."""
-    name = type(activation).__name__ if activation is not None else "Identity"
-    return {
-        "Identity": ("the identity", z_sym),
-        "Sigmoid": ("the sigmoid", f"σ({z_sym}) = 1/(1 + e^(−{z_sym}))"),
-        "Tanh": ("tanh", f"tanh({z_sym})"),
-        "ReLU": ("ReLU", f"max(0, {z_sym})"),
-    }.get(name, (name, f"f({z_sym})"))
+    a = _described(activation)
+    return a.name, a.formula.format(z=z_sym)
 
 
 def _activation_substituted(activation, z: float, digits: int) -> str:
-    name = type(activation).__name__ if activation is not None else "Identity"
-    zt = fmt(z, digits)
-    return {
-        "Identity": zt,
-        "Sigmoid": f"1/(1 + e^(−{factor(z, digits)}))",
-        "Tanh": f"tanh({zt})",
-        "ReLU": f"max(0, {zt})",
-    }.get(name, f"f({zt})")
+    """f written out with the number z in."""
+    return _described(activation).substituted.format(z=fmt(z, digits), z_factor=factor(z, digits))
 
 
 def _derivative_text(activation) -> str:
-    name = type(activation).__name__ if activation is not None else "Identity"
-    return {
-        "Identity": "the identity's derivative is 1",
-        "Sigmoid": "for the sigmoid f′(z) = y(1 − y)",
-        "Tanh": "for tanh f′(z) = 1 − y²",
-        "ReLU": "for ReLU f′(z) is 1 where z > 0 and 0 where z < 0, and at z = 0 nnlib uses "
-                "the ReLU's subgradient_at_zero",
-    }.get(name, f"f′ comes from {name}.derivative")
+    return _described(activation).derivative_text
 
 
 def _loss_texts(loss, y: np.ndarray, d: np.ndarray, N: int, digits: int):
@@ -210,8 +204,7 @@ def _loss_texts(loss, y: np.ndarray, d: np.ndarray, N: int, digits: int):
         dform = [f"−{b}/{a} + (1 − {b})/(1 − {a})"]
         dsub = [f"−{f(d[0])}/{f(y[0])} + (1 − {f(d[0])})/(1 − {f(y[0])})"]
     elif name == "SoftmaxCrossEntropy":
-        p = np.exp(y - y.max())
-        p = p / p.sum()
+        p = softmax(y)
         formula = f"−Σⱼ dⱼ·log softmax(y{superscript(N)})ⱼ"
         subst = "−(" + " + ".join(f"{f(b)}·log {f(a)}" for a, b in zip(p, d)) + ")"
         dform = [f"softmax(y{superscript(N)})" + f"{subscript(j + 1)} − {ds[j]}" for j in range(len(y))]
@@ -598,22 +591,14 @@ def numerical_check(model, x, d, loss, *, k: int, j: int, i: int | None = None,
                       if s.kind == kind and s.layer == k and s.index == index)
     if eps is None:
         eps = 1e-3 if array.dtype == np.float32 else 1e-6
-    original = array[where].copy()
-    try:
-        array[where] = original + eps
-        plus = _loss_of(model, x, d, loss)
-        array[where] = original - eps
-        minus = _loss_of(model, x, d, loss)
-    finally:
-        array[where] = original
-    numerical = (plus - minus) / (2 * eps)
+    numerical = float(central_difference(lambda _: _loss_of(model, x, d, loss), array, where, eps))
     scale = max(abs(traced), abs(numerical))
     rel = 0.0 if scale < 1e-10 else abs(traced - numerical) / scale
     agrees = bool(rel <= tolerance)
     note = ""
     if not agrees:
         record = forward_values(model, x)
-        near_kink = any(type(layer.activation).__name__ == "ReLU" and np.any(np.abs(record.zs[n]) < eps)
+        near_kink = any(getattr(layer.activation, "has_kink", False) and np.any(np.abs(record.zs[n]) < eps)
                         for n, layer in enumerate(layers, start=1))
         if near_kink:
             note = ("a ReLU input is within ε of 0, a kink where ReLU has no derivative: there the "
