@@ -365,112 +365,136 @@ def backward_trace(model, x, d, loss, *, digits: int = 4, max_terms: int = 6,
     layers, record, sizes, d = _prepare(model, x, d)
     N = len(layers)
     steps: list[Step] = [_loss_step(loss, layers, record, d, digits)]
+    dy_steps, dy = _output_gradient_steps(loss, record, d, N, digits)
+    steps += dy_steps
+    for k in range(N, 0, -1):           # ∂Div/∂y⁽ᵏ⁾ known: through layer k, back to layer k − 1
+        layer = layers[k - 1]
+        W = np.asarray(layer.linear.W, dtype=float)
+        dz_steps, dz = _pre_activation_steps(layer.activation, k, record.zs[k], dy, digits, max_terms)
+        steps += dz_steps
+        steps += _parameter_steps(k, record.ys[k - 1], dz, W.shape[0], digits)
+        if k == 1 and not input_gradient:
+            break
+        dy_steps, dy = _input_gradient_steps(k, W, dz, digits, max_terms)
+        steps += dy_steps
+    known = {neuron_id(k, j): {"y": f"y={fmt(v, digits)}"}
+             for k, ys in enumerate(record.ys) for j, v in enumerate(ys)}
+    return Trace(steps, sizes, has_loss=True, title="backward pass", known=known)
+
+
+def _output_gradient_steps(loss, record, d, N: int, digits: int) -> tuple[list[Step], np.ndarray]:
+    """∂Div/∂yᵢ⁽ᴺ⁾ from the loss, one step per output; and that vector."""
     y_out = record.ys[N]
-    _, dY_local = loss_value_and_gradient(loss, y_out, d)  # ∂Div/∂y^(N) (a batch of one)
+    _, dy = loss_value_and_gradient(loss, y_out, d)  # ∂Div/∂y^(N) (a batch of one)
     _, _, dform, dsub = _loss_texts(loss, y_out, d, N, digits)
-    upstream = np.zeros(sizes[N])
-    for i in range(sizes[N]):
+    steps = []
+    for i in range(len(dy)):
         sym = f"∂Div/∂{symbol('y', N, i)}"
-        upstream[i] = dY_local[i]
         steps.append(Step(
             kind="dy", layer=N, index=(i,), symbol=sym, formula=f"{sym} = {dform[i]}",
-            substituted=dsub[i], value=float(dY_local[i]), result=fmt(dY_local[i], digits),
+            substituted=dsub[i], value=float(dy[i]), result=fmt(dy[i], digits),
             description="Backpropagation starts at the loss: how much Div changes per unit change "
                         "of this output.",
             nodes=(neuron_id(N, i), LOSS_ID), edges=((neuron_id(N, i), LOSS_ID),), focus=neuron_id(N, i),
         ))
-    dy = upstream  # ∂Div/∂y^(k), filled for the current layer
-    for k in range(N, 0, -1):
-        layer = layers[k - 1]
-        W = np.asarray(layer.linear.W, dtype=float)
-        z, y_prev = record.zs[k], record.ys[k - 1]
-        J = activation_jacobian(layer.activation, z)  # J[j, i] = ∂y_j/∂z_i
-        scalar = is_scalar_activation(layer.activation)
-        dz = np.zeros(len(z))
-        for i in range(len(z)):
-            sym = f"∂Div/∂{symbol('z', k, i)}"
-            js = [i] if scalar else list(range(len(z)))
-            terms, running, total = [], [], 0.0
-            for j in js:
-                product = J[j, i] * dy[j]
-                total += product
-                local_sym = (f"f′{subscript(k)}({symbol('z', k, i)})" if scalar
-                             else f"∂{symbol('y', k, j)}/∂{symbol('z', k, i)}")
-                terms.append(Term(local_sym, float(J[j, i]), f"∂Div/∂{symbol('y', k, j)}",
-                                  float(dy[j]), float(product)))
-                running.append(float(total))
-            dz[i] = total
-            if scalar:
-                formula = f"{sym} = {terms[0].local_symbol}·{terms[0].upstream_symbol}"
-                description = ("Going back through the activation multiplies by its slope at z: "
-                               f"{_derivative_text(layer.activation)}.")
-                nodes = (neuron_id(k, i),)
-            else:
-                formula = f"{sym} = Σⱼ ∂yⱼ{superscript(k)}/∂{symbol('z', k, i)}·∂Div/∂yⱼ{superscript(k)}"
-                description = ("Softmax is a vector activation: z_i influences every output y_j, so "
-                               "we add one term per output, ∂y_j/∂z_i = y_j(δ_ij − y_i).")
-                nodes = tuple(neuron_id(k, j) for j in range(len(z)))
+    return steps, np.array(dy, dtype=float)
+
+
+def _pre_activation_steps(activation, k: int, z, dy, digits: int,
+                          max_terms: int) -> tuple[list[Step], np.ndarray]:
+    """∂Div/∂zᵢ⁽ᵏ⁾ = Σⱼ ∂yⱼ/∂zᵢ · ∂Div/∂yⱼ (one term, f′(zᵢ)·∂Div/∂yᵢ, for a scalar activation)."""
+    J = activation_jacobian(activation, z)  # J[j, i] = ∂y_j/∂z_i
+    scalar = is_scalar_activation(activation)
+    steps, dz = [], np.zeros(len(z))
+    for i in range(len(z)):
+        sym = f"∂Div/∂{symbol('z', k, i)}"
+        terms, running, total = [], [], 0.0
+        for j in ([i] if scalar else range(len(z))):
+            product = J[j, i] * dy[j]
+            total += product
+            local_sym = (f"f′{subscript(k)}({symbol('z', k, i)})" if scalar
+                         else f"∂{symbol('y', k, j)}/∂{symbol('z', k, i)}")
+            terms.append(Term(local_sym, float(J[j, i]), f"∂Div/∂{symbol('y', k, j)}",
+                              float(dy[j]), float(product)))
+            running.append(float(total))
+        dz[i] = total
+        if scalar:
+            formula = f"{sym} = {terms[0].local_symbol}·{terms[0].upstream_symbol}"
+            description = ("Going back through the activation multiplies by its slope at z: "
+                           f"{_derivative_text(activation)}.")
+            nodes = (neuron_id(k, i),)
+        else:
+            formula = f"{sym} = Σⱼ ∂yⱼ{superscript(k)}/∂{symbol('z', k, i)}·∂Div/∂yⱼ{superscript(k)}"
+            description = ("Softmax is a vector activation: z_i influences every output y_j, so "
+                           "we add one term per output, ∂y_j/∂z_i = y_j(δ_ij − y_i).")
+            nodes = tuple(neuron_id(k, j) for j in range(len(z)))
+        steps.append(Step(
+            kind="dz", layer=k, index=(i,), symbol=sym, formula=formula,
+            substituted=join_sum([f"{factor(t.local, digits)}·{factor(t.upstream, digits)}"
+                                  for t in terms], max_terms),
+            value=float(dz[i]), result=fmt(dz[i], digits), description=description,
+            nodes=nodes, focus=neuron_id(k, i), terms=tuple(terms), running=tuple(running),
+        ))
+    return steps, dz
+
+
+def _parameter_steps(k: int, y_prev, dz, n_out: int, digits: int) -> list[Step]:
+    """∂Div/∂wᵢⱼ⁽ᵏ⁾ = yᵢ⁽ᵏ⁻¹⁾·∂Div/∂zⱼ⁽ᵏ⁾ for every weight into neuron j, then ∂Div/∂bⱼ⁽ᵏ⁾ = ∂Div/∂zⱼ⁽ᵏ⁾."""
+    steps = []
+    for j in range(n_out):
+        for i in range(len(y_prev)):
+            sym = f"∂Div/∂{symbol('w', k, i, j)}"
+            value = y_prev[i] * dz[j]
+            edge = (neuron_id(k - 1, i), neuron_id(k, j))
+            term = Term(symbol("y", k - 1, i), float(y_prev[i]), f"∂Div/∂{symbol('z', k, j)}",
+                        float(dz[j]), float(value), edge)
             steps.append(Step(
-                kind="dz", layer=k, index=(i,), symbol=sym, formula=formula,
-                substituted=join_sum([f"{factor(t.local, digits)}·{factor(t.upstream, digits)}"
-                                       for t in terms], max_terms),
-                value=float(dz[i]), result=fmt(dz[i], digits), description=description,
-                nodes=nodes, focus=neuron_id(k, i), terms=tuple(terms), running=tuple(running),
+                kind="dw", layer=k, index=(i, j), symbol=sym,
+                formula=f"{sym} = {symbol('y', k - 1, i)}·∂Div/∂{symbol('z', k, j)}",
+                substituted=f"{factor(y_prev[i], digits)}·{factor(dz[j], digits)}",
+                value=float(value), result=fmt(value, digits),
+                description=(f"The weight multiplies {symbol('y', k - 1, i)} on its way into "
+                             f"{symbol('z', k, j)}, so its gradient is that input times ∂Div/∂{symbol('z', k, j)}."),
+                nodes=edge, edges=(edge,), focus=neuron_id(k, j), terms=(term,),
+                running=(float(value),), param=(k, "W", (j, i)),
             ))
+        sym = f"∂Div/∂{symbol('b', k, j)}"
+        steps.append(Step(
+            kind="db", layer=k, index=(j,), symbol=sym,
+            formula=f"{sym} = ∂Div/∂{symbol('z', k, j)}", substituted="",
+            value=float(dz[j]), result=fmt(dz[j], digits),
+            description="The bias is a weight on a constant input 1, so its gradient is ∂Div/∂z itself.",
+            nodes=(neuron_id(k, j),), focus=neuron_id(k, j), param=(k, "b", (j,)),
+        ))
+    return steps
+
+
+def _input_gradient_steps(k: int, W, dz, digits: int, max_terms: int) -> tuple[list[Step], np.ndarray]:
+    """∂Div/∂yᵢ⁽ᵏ⁻¹⁾ = Σⱼ wᵢⱼ⁽ᵏ⁾·∂Div/∂zⱼ⁽ᵏ⁾: the distributed chain rule over neuron i's fan-out."""
+    steps, dy_prev = [], np.zeros(W.shape[1])
+    for i in range(W.shape[1]):
+        sym = f"∂Div/∂{symbol('y', k - 1, i)}"
+        terms, running, total = [], [], 0.0
         for j in range(W.shape[0]):
-            for i in range(W.shape[1]):
-                sym = f"∂Div/∂{symbol('w', k, i, j)}"
-                value = y_prev[i] * dz[j]
-                edge = (neuron_id(k - 1, i), neuron_id(k, j))
-                term = Term(symbol("y", k - 1, i), float(y_prev[i]), f"∂Div/∂{symbol('z', k, j)}",
-                            float(dz[j]), float(value), edge)
-                steps.append(Step(
-                    kind="dw", layer=k, index=(i, j), symbol=sym,
-                    formula=f"{sym} = {symbol('y', k - 1, i)}·∂Div/∂{symbol('z', k, j)}",
-                    substituted=f"{factor(y_prev[i], digits)}·{factor(dz[j], digits)}",
-                    value=float(value), result=fmt(value, digits),
-                    description=(f"The weight multiplies {symbol('y', k - 1, i)} on its way into "
-                                 f"{symbol('z', k, j)}, so its gradient is that input times ∂Div/∂{symbol('z', k, j)}."),
-                    nodes=edge, edges=(edge,), focus=neuron_id(k, j), terms=(term,),
-                    running=(float(value),), param=(k, "W", (j, i)),
-                ))
-            sym = f"∂Div/∂{symbol('b', k, j)}"
-            steps.append(Step(
-                kind="db", layer=k, index=(j,), symbol=sym,
-                formula=f"{sym} = ∂Div/∂{symbol('z', k, j)}", substituted="",
-                value=float(dz[j]), result=fmt(dz[j], digits),
-                description="The bias is a weight on a constant input 1, so its gradient is ∂Div/∂z itself.",
-                nodes=(neuron_id(k, j),), focus=neuron_id(k, j), param=(k, "b", (j,)),
-            ))
-        if k == 1 and not input_gradient:
-            break
-        dy_prev = np.zeros(W.shape[1])
-        for i in range(W.shape[1]):
-            sym = f"∂Div/∂{symbol('y', k - 1, i)}"
-            terms, running, total = [], [], 0.0
-            for j in range(W.shape[0]):
-                product = W[j, i] * dz[j]
-                total += product
-                terms.append(Term(symbol("w", k, i, j), float(W[j, i]), f"∂Div/∂{symbol('z', k, j)}",
-                                  float(dz[j]), float(product), (neuron_id(k - 1, i), neuron_id(k, j))))
-                running.append(float(total))
-            dy_prev[i] = total
-            steps.append(Step(
-                kind="dy", layer=k - 1, index=(i,), symbol=sym,
-                formula=f"{sym} = " + join_sum([f"{t.local_symbol}·{t.upstream_symbol}" for t in terms], max_terms),
-                substituted=join_sum([f"{factor(t.local, digits)}·{factor(t.upstream, digits)}"
-                                       for t in terms], max_terms),
-                value=float(total), result=fmt(total, digits),
-                description=(f"{symbol('y', k - 1, i)} feeds every neuron of layer {k}; its influence "
-                             f"on Div is the sum over those paths (the distributed chain rule)."),
-                nodes=(neuron_id(k - 1, i),) + tuple(neuron_id(k, j) for j in range(W.shape[0])),
-                edges=tuple(t.edge for t in terms), focus=neuron_id(k - 1, i),
-                terms=tuple(terms), running=tuple(running),
-            ))
-        dy = dy_prev
-    known = {neuron_id(k, j): {"y": f"y={fmt(v, digits)}"}
-             for k, ys in enumerate(record.ys) for j, v in enumerate(ys)}
-    return Trace(steps, sizes, has_loss=True, title="backward pass", known=known)
+            product = W[j, i] * dz[j]
+            total += product
+            terms.append(Term(symbol("w", k, i, j), float(W[j, i]), f"∂Div/∂{symbol('z', k, j)}",
+                              float(dz[j]), float(product), (neuron_id(k - 1, i), neuron_id(k, j))))
+            running.append(float(total))
+        dy_prev[i] = total
+        steps.append(Step(
+            kind="dy", layer=k - 1, index=(i,), symbol=sym,
+            formula=f"{sym} = " + join_sum([f"{t.local_symbol}·{t.upstream_symbol}" for t in terms], max_terms),
+            substituted=join_sum([f"{factor(t.local, digits)}·{factor(t.upstream, digits)}"
+                                  for t in terms], max_terms),
+            value=float(total), result=fmt(total, digits),
+            description=(f"{symbol('y', k - 1, i)} feeds every neuron of layer {k}; its influence "
+                         f"on Div is the sum over those paths (the distributed chain rule)."),
+            nodes=(neuron_id(k - 1, i),) + tuple(neuron_id(k, j) for j in range(W.shape[0])),
+            edges=tuple(t.edge for t in terms), focus=neuron_id(k - 1, i),
+            terms=tuple(terms), running=tuple(running),
+        ))
+    return steps, dy_prev
 
 
 # ---------------------------------------------------------------------------- stepping

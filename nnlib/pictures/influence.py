@@ -102,59 +102,73 @@ def influence_svg(diagram, *, highlight_path: Sequence[str] | None = None, focus
         focus = path[0]
 
     parts = svg_open("nnlib-influence", width, height, diagram.title or "influence diagram")
-    ordered = sorted(diagram.edges, key=lambda e: e in hl_edges)
-    for (tail, head) in ordered:
-        (x1, y1), (x2, y2) = pos[tail], pos[head]
-        x1, x2 = x1 + box_w[tail] / 2, x2 - box_w[head] / 2
-        hl = (tail, head) in hl_edges
-        color = COLORS["edge_hl"] if hl else COLORS["edge"]
-        parts.append(f'<line class="nnlib-edge{" nnlib-hl" if hl else ""}" data-edge="{escape(edge_id(tail, head))}" '
-                     f'x1="{number(x1)}" y1="{number(y1)}" x2="{number(x2)}" y2="{number(y2)}" stroke="{color}" '
-                     f'stroke-width="{"3" if hl else "1.4"}"/>')
-        # arrowhead: a small triangle at the head end, pointing along the edge
-        dx, dy = x2 - x1, y2 - y1
-        length = max((dx * dx + dy * dy) ** 0.5, 1e-9)
-        ux, uy = dx / length, dy / length
-        bx, by = x2 - 9 * ux, y2 - 9 * uy
-        pts = [(x2, y2), (bx - 4.5 * uy, by + 4.5 * ux), (bx + 4.5 * uy, by - 4.5 * ux)]
-        parts.append(f'<polygon class="nnlib-arrow" points="{" ".join(f"{number(a)},{number(b)}" for a, b in pts)}" '
-                     f'fill="{color}"/>')
+    for tail, head in sorted(diagram.edges, key=lambda e: e in hl_edges):
+        parts += _arrow_svg(tail, head, pos, box_w, (tail, head) in hl_edges)
     if show_local:
-        ends = {edge: ((pos[edge[0]][0] + box_w[edge[0]] / 2, pos[edge[0]][1]),
-                       (pos[edge[1]][0] - box_w[edge[1]] / 2, pos[edge[1]][1])) for edge in diagram.edges}
-        values = {}
-        for edge in diagram.edges:
-            try:
-                values[edge] = fmt(diagram.local_derivative(*edge), precision)
-            except ValueError:
-                values[edge] = "?"
-        # a node's box and the value written under it, with a margin so that a label does not
-        # read as part of the value ("1.904 = 0.3157"): no label may cover them
-        blocked = [(x - box_w[n] / 2 - 8, y - box_h / 2 - 2, x + box_w[n] / 2 + 8,
-                    y + box_h / 2 + (18 if show_values and diagram.nodes[n].value is not None else 2))
-                   for n, (x, y) in pos.items()]
-        # computed without the highlight, so labels stay put while a widget steps through paths
-        spots = _place_edge_labels(ends, values, blocked)
-        for edge in diagram.edges:
-            hl = edge in hl_edges
-            (cx, cy), (w, h) = spots[edge], label_size(values[edge])
-            parts.append(f'<rect class="nnlib-edge-label-bg" data-edge="{escape(edge_id(*edge))}" '
-                         f'x="{number(cx - w / 2)}" y="{number(cy - h / 2)}" width="{number(w)}" height="{number(h)}" '
-                         f'rx="3" fill="white" fill-opacity="0.9"/>')
-            parts.append(text(cx, cy + 4, values[edge], size=11,
-                               css="nnlib-edge-label" + (" nnlib-hl" if hl else ""),
-                               color=COLORS["edge_hl"] if hl else COLORS["muted"], bold=hl))
+        parts += _edge_labels_svg(diagram, pos, box_w, box_h, hl_edges, show_values, precision)
     for name, (x, y) in pos.items():
-        node = diagram.nodes[name]
-        css = ["nnlib-node"] + (["nnlib-hl"] if name in hl_nodes else []) + (["nnlib-focus"] if name == focus else [])
-        fill, stroke, sw = node_style(css)
-        w = box_w[name]
-        parts.append(f'<rect class="{" ".join(css)}" data-node="{escape(name)}" x="{number(x - w / 2)}" '
-                     f'y="{number(y - box_h / 2)}" width="{number(w)}" height="{number(box_h)}" rx="8" '
-                     f'fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/>')
-        parts.append(text(x, y + 4, node.label, size=12, css="nnlib-node-label"))
-        if show_values and node.value is not None:
-            parts.append(text(x, y + box_h / 2 + 13, f"= {fmt(node.value, precision)}", size=11,
-                               css="nnlib-node-value", color=COLORS["muted"], halo=True))
+        parts += _box_svg(diagram.nodes[name], x, y, box_w[name], box_h, name in hl_nodes,
+                          name == focus, show_values, precision)
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _arrow_svg(tail, head, pos, box_w, hl) -> list[str]:
+    """The edge tail → head from box to box, with an arrowhead pointing along it."""
+    (x1, y1), (x2, y2) = pos[tail], pos[head]
+    x1, x2 = x1 + box_w[tail] / 2, x2 - box_w[head] / 2
+    color = COLORS["edge_hl"] if hl else COLORS["edge"]
+    dx, dy = x2 - x1, y2 - y1
+    length = max((dx * dx + dy * dy) ** 0.5, 1e-9)
+    ux, uy = dx / length, dy / length
+    bx, by = x2 - 9 * ux, y2 - 9 * uy
+    pts = [(x2, y2), (bx - 4.5 * uy, by + 4.5 * ux), (bx + 4.5 * uy, by - 4.5 * ux)]
+    return [f'<line class="nnlib-edge{" nnlib-hl" if hl else ""}" data-edge="{escape(edge_id(tail, head))}" '
+            f'x1="{number(x1)}" y1="{number(y1)}" x2="{number(x2)}" y2="{number(y2)}" stroke="{color}" '
+            f'stroke-width="{"3" if hl else "1.4"}"/>',
+            f'<polygon class="nnlib-arrow" points="{" ".join(f"{number(a)},{number(b)}" for a, b in pts)}" '
+            f'fill="{color}"/>']
+
+
+def _edge_labels_svg(diagram, pos, box_w, box_h, hl_edges, show_values, precision) -> list[str]:
+    """Each edge's local derivative on a white box, placed where it covers no node and no value."""
+    ends = {edge: ((pos[edge[0]][0] + box_w[edge[0]] / 2, pos[edge[0]][1]),
+                   (pos[edge[1]][0] - box_w[edge[1]] / 2, pos[edge[1]][1])) for edge in diagram.edges}
+    values = {}
+    for edge in diagram.edges:
+        try:
+            values[edge] = fmt(diagram.local_derivative(*edge), precision)
+        except ValueError:
+            values[edge] = "?"
+    # a node's box and the value written under it, with a margin so that a label does not
+    # read as part of the value ("1.904 = 0.3157"): no label may cover them
+    blocked = [(x - box_w[n] / 2 - 8, y - box_h / 2 - 2, x + box_w[n] / 2 + 8,
+                y + box_h / 2 + (18 if show_values and diagram.nodes[n].value is not None else 2))
+               for n, (x, y) in pos.items()]
+    # computed without the highlight, so labels stay put while a widget steps through paths
+    spots = _place_edge_labels(ends, values, blocked)
+    parts = []
+    for edge in diagram.edges:
+        hl = edge in hl_edges
+        (cx, cy), (w, h) = spots[edge], label_size(values[edge])
+        parts.append(f'<rect class="nnlib-edge-label-bg" data-edge="{escape(edge_id(*edge))}" '
+                     f'x="{number(cx - w / 2)}" y="{number(cy - h / 2)}" width="{number(w)}" height="{number(h)}" '
+                     f'rx="3" fill="white" fill-opacity="0.9"/>')
+        parts.append(text(cx, cy + 4, values[edge], size=11,
+                          css="nnlib-edge-label" + (" nnlib-hl" if hl else ""),
+                          color=COLORS["edge_hl"] if hl else COLORS["muted"], bold=hl))
+    return parts
+
+
+def _box_svg(node, x, y, w, box_h, hl, is_focus, show_values, precision) -> list[str]:
+    """One node: its box, its label and (optionally) its value under it."""
+    css = ["nnlib-node"] + (["nnlib-hl"] if hl else []) + (["nnlib-focus"] if is_focus else [])
+    fill, stroke, sw = node_style(css)
+    parts = [f'<rect class="{" ".join(css)}" data-node="{escape(node.name)}" x="{number(x - w / 2)}" '
+             f'y="{number(y - box_h / 2)}" width="{number(w)}" height="{number(box_h)}" rx="8" '
+             f'fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/>',
+             text(x, y + 4, node.label, size=12, css="nnlib-node-label")]
+    if show_values and node.value is not None:
+        parts.append(text(x, y + box_h / 2 + 13, f"= {fmt(node.value, precision)}", size=11,
+                          css="nnlib-node-value", color=COLORS["muted"], halo=True))
+    return parts

@@ -81,54 +81,17 @@ def network_svg(sizes: Sequence[int], *,
     width = 2 * margin_x + (columns - 1) * layer_gap
     height = margin_top + (tallest - 1) * row_gap + 2 * radius + bottom
     centre_y = margin_top + radius + (tallest - 1) * row_gap / 2
-
-    pos: dict[str, tuple[float, float]] = {}
-    for k, size in enumerate(sizes):
-        for j in range(size):
-            pos[neuron_id(k, j)] = (margin_x + k * layer_gap, centre_y + (j - (size - 1) / 2) * row_gap)
-    if loss:
-        pos[LOSS_ID] = (margin_x + len(sizes) * layer_gap, centre_y)
-
-    edges = [(neuron_id(k - 1, i), neuron_id(k, j))
-             for k in range(1, len(sizes)) for j in range(sizes[k]) for i in range(sizes[k - 1])]
-    if loss:
-        edges += [(neuron_id(len(sizes) - 1, j), LOSS_ID) for j in range(sizes[-1])]
+    pos, edges = _layout(sizes, loss, margin_x, centre_y, layer_gap, row_gap)
 
     parts = svg_open("nnlib-network", width, height, title)
     for k in range(len(sizes)):
         name = "input" if k == 0 else ("output" if k == len(sizes) - 1 else "hidden")
         parts.append(text(margin_x + k * layer_gap, 16, f"layer {k} ({name})", size=11,
-                           css="nnlib-layer-title", color=COLORS["muted"]))
-    # highlighted edges last, so they are drawn on top of the grey ones
-    for edge in sorted(edges, key=lambda e: e in hl_edges):
-        (x1, y1), (x2, y2) = pos[edge[0]], pos[edge[1]]
-        hl = edge in hl_edges
-        parts.append(f'<line class="nnlib-edge{" nnlib-hl" if hl else ""}" data-edge="{escape(edge_id(*edge))}" '
-                     f'x1="{number(x1 + radius)}" y1="{number(y1)}" x2="{number(x2 - radius)}" y2="{number(y2)}" '
-                     f'stroke="{COLORS["edge_hl"] if hl else COLORS["edge"]}" '
-                     f'stroke-width="{"3" if hl else "1.2"}"/>')
-    for edge in edges:
-        if edge in edge_labels:
-            (x1, y1), (x2, y2) = pos[edge[0]], pos[edge[1]]
-            t = 0.38  # nearer the tail: labels of edges into the same node stay apart
-            parts.append(text(x1 + t * (x2 - x1), y1 + t * (y2 - y1) - 4, edge_labels[edge], size=11,
-                               css="nnlib-edge-label", color=COLORS["edge_hl"], halo=True))
+                          css="nnlib-layer-title", color=COLORS["muted"]))
+    parts += _edges_svg(pos, edges, hl_edges, edge_labels, radius)
     for node, (x, y) in pos.items():
-        css = ["nnlib-node"] + (["nnlib-hl"] if node in hl_nodes else []) + (["nnlib-focus"] if node == focus else [])
-        fill, stroke, sw = node_style(css)
-        parts.append(f'<circle class="{" ".join(css)}" data-node="{escape(node)}" cx="{number(x)}" cy="{number(y)}" '
-                     f'r="{number(radius)}" fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/>')
-        if node == LOSS_ID:
-            default = "Div"
-        else:
-            k, j = (int(a) for a in node[1:].split("_"))
-            default = symbol("x", None, j) if k == 0 else symbol("y", k, j)
-        if not roomy and node != LOSS_ID:
-            continue
-        parts.append(text(x, y + 4, node_labels.get(node, default), size=12, css="nnlib-node-label"))
-        for line_no, line in enumerate(node_text.get(node, ())):
-            parts.append(text(x, y + radius + 13 + 13 * line_no, line, size=11, css="nnlib-node-value",
-                               color=COLORS["muted"], halo=True))
+        parts += _node_svg(node, x, y, radius, node_labels, node_text,
+                           node in hl_nodes, node == focus, roomy or node == LOSS_ID)
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -144,3 +107,56 @@ def trace_svg(trace, position: int, *, show_all_values: bool = False) -> str:
     return network_svg(trace.sizes, node_text=node_text, edge_labels=edge_labels,
                        highlight_nodes=step.nodes, highlight_edges=step.edges, focus=step.focus,
                        loss=trace.has_loss, title=f"{trace.title}: {step.symbol}")
+
+
+def _layout(sizes, loss, margin_x, centre_y, layer_gap, row_gap):
+    """Centre of every node (each layer a column, centred vertically) and every edge."""
+    pos: dict[str, tuple[float, float]] = {}
+    for k, size in enumerate(sizes):
+        for j in range(size):
+            pos[neuron_id(k, j)] = (margin_x + k * layer_gap, centre_y + (j - (size - 1) / 2) * row_gap)
+    edges = [(neuron_id(k - 1, i), neuron_id(k, j))
+             for k in range(1, len(sizes)) for j in range(sizes[k]) for i in range(sizes[k - 1])]
+    if loss:
+        pos[LOSS_ID] = (margin_x + len(sizes) * layer_gap, centre_y)
+        edges += [(neuron_id(len(sizes) - 1, j), LOSS_ID) for j in range(sizes[-1])]
+    return pos, edges
+
+
+def _edges_svg(pos, edges, hl_edges, edge_labels, radius) -> list[str]:
+    """The edges, highlighted ones last (on top of the grey ones), then their labels."""
+    parts = []
+    for edge in sorted(edges, key=lambda e: e in hl_edges):
+        (x1, y1), (x2, y2) = pos[edge[0]], pos[edge[1]]
+        hl = edge in hl_edges
+        parts.append(f'<line class="nnlib-edge{" nnlib-hl" if hl else ""}" data-edge="{escape(edge_id(*edge))}" '
+                     f'x1="{number(x1 + radius)}" y1="{number(y1)}" x2="{number(x2 - radius)}" y2="{number(y2)}" '
+                     f'stroke="{COLORS["edge_hl"] if hl else COLORS["edge"]}" '
+                     f'stroke-width="{"3" if hl else "1.2"}"/>')
+    for edge in edges:
+        if edge in edge_labels:
+            (x1, y1), (x2, y2) = pos[edge[0]], pos[edge[1]]
+            t = 0.38  # nearer the tail: labels of edges into the same node stay apart
+            parts.append(text(x1 + t * (x2 - x1), y1 + t * (y2 - y1) - 4, edge_labels[edge], size=11,
+                              css="nnlib-edge-label", color=COLORS["edge_hl"], halo=True))
+    return parts
+
+
+def _node_svg(node, x, y, radius, node_labels, node_text, hl, is_focus, labelled) -> list[str]:
+    """One neuron (or the loss node): its circle and, when there is room, its label and values."""
+    css = ["nnlib-node"] + (["nnlib-hl"] if hl else []) + (["nnlib-focus"] if is_focus else [])
+    fill, stroke, sw = node_style(css)
+    parts = [f'<circle class="{" ".join(css)}" data-node="{escape(node)}" cx="{number(x)}" cy="{number(y)}" '
+             f'r="{number(radius)}" fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/>']
+    if not labelled:
+        return parts
+    if node == LOSS_ID:
+        default = "Div"
+    else:
+        k, j = (int(a) for a in node[1:].split("_"))
+        default = symbol("x", None, j) if k == 0 else symbol("y", k, j)
+    parts.append(text(x, y + 4, node_labels.get(node, default), size=12, css="nnlib-node-label"))
+    for line_no, line in enumerate(node_text.get(node, ())):
+        parts.append(text(x, y + radius + 13 + 13 * line_no, line, size=11, css="nnlib-node-value",
+                          color=COLORS["muted"], halo=True))
+    return parts
