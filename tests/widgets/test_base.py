@@ -12,7 +12,8 @@ import nnlib.widgets
 from nnlib.lessons.influence import InfluenceDiagram
 from nnlib.lessons.network import example_network
 from nnlib.lessons.trace import forward_trace
-from nnlib.widgets import BackwardStepper, ForwardStepper, InfluenceExplorer, StepperView, TangentExplorer
+from nnlib.widgets import (BackwardStepper, ForwardStepper, GradientBridge, InfluenceExplorer,
+                           JacobianExplorer, StepperView, TangentExplorer)
 
 from . import D, X, _classes
 
@@ -35,7 +36,8 @@ def test_show_displays_once_and_returns_none(cls, args, monkeypatch):
     assert len(shown) == 1 and isinstance(shown[0], cls)
 
 
-@pytest.mark.parametrize("cls", [ForwardStepper, BackwardStepper, TangentExplorer, InfluenceExplorer])
+@pytest.mark.parametrize("cls", [ForwardStepper, BackwardStepper, TangentExplorer, InfluenceExplorer,
+                                 JacobianExplorer, GradientBridge])
 def test_show_builds_nothing_under_nbgrader(cls, monkeypatch):
     """Under nbgrader autograding show() returns None without constructing or displaying anything."""
     import IPython.display
