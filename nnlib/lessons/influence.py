@@ -333,51 +333,20 @@ class InfluenceDiagram:
         w_ij^(k) → z_j^(k) carries y_i^(k−1). The sum over paths from y_i^(0) to Div therefore
         equals backprop's ∂Div/∂x_i, and from a weight node it equals ∂Div/∂w_ij.
         """
-        layers = network_layers(model)
-        record = forward_values(model, x)
-        diagram = cls(title="network influence diagram")
-        ys, zs = record.ys, record.zs
-        for i, value in enumerate(ys[0]):
-            diagram.add_node(node_name("y", 0, i), label=symbol("y", 0, i), value=value,
-                             column=0)
-        for k, layer in enumerate(layers, start=1):
-            for j in range(len(zs[k])):
-                diagram.add_node(node_name("z", k, j), label=symbol("z", k, j),
-                                 value=zs[k][j], column=2 * k - 1)
-            for j in range(len(ys[k])):
-                diagram.add_node(node_name("y", k, j), label=symbol("y", k, j),
-                                 value=ys[k][j], column=2 * k)
-        weights = list(weights)
-        for (k, i, j) in weights:
-            if not 1 <= k <= len(layers):
-                raise ValueError(f"weight layer k={k} out of range: the network has layers 1..{len(layers)}")
-            W = layers[k - 1].linear.W
-            if not (0 <= j < W.shape[0] and 0 <= i < W.shape[1]):
-                raise ValueError(f"weight (k={k}, i={i}, j={j}) out of range: layer {k}'s W has shape "
-                                 f"{W.shape} (out, in), so i < {W.shape[1]} and j < {W.shape[0]}")
-            diagram.add_node(node_name("w", k, i, j), label=symbol("w", k, i, j),
-                             value=float(W[j, i]), column=2 * k - 2)
-        for k, layer in enumerate(layers, start=1):
-            W = np.asarray(layer.linear.W, dtype=float)
-            for j in range(W.shape[0]):
-                for i in range(W.shape[1]):
-                    diagram.add_edge(node_name("y", k - 1, i), node_name("z", k, j),
-                                     float(W[j, i]), label=symbol("w", k, i, j))
-            jac = activation_jacobian(layer.activation, zs[k])   # jac[j, i] = ∂y_j/∂z_i
-            scalar = is_scalar_activation(layer.activation)
-            for i in range(len(zs[k])):
-                for j in range(len(ys[k])):
-                    if scalar and i != j:
-                        continue
-                    diagram.add_edge(node_name("z", k, i), node_name("y", k, j),
-                                     float(jac[j, i]),
-                                     label=f"∂{symbol('y', k, j)}/∂{symbol('z', k, i)}")
-        for (k, i, j) in weights:
-            diagram.add_edge(node_name("w", k, i, j), node_name("z", k, j),
-                             float(ys[k - 1][i]), label=symbol("y", k - 1, i))
-        N = len(layers)
         if (d is None) != (loss is None):
             raise ValueError("give both d and loss (to differentiate the divergence) or neither")
+        layers = network_layers(model)
+        record = forward_values(model, x)
+        weights = list(weights)
+        diagram = cls(title="network influence diagram")
+        diagram._add_network_nodes(record)
+        diagram._add_weight_nodes(layers, weights)
+        diagram._add_network_edges(layers, record)
+        for (k, i, j) in weights:
+            diagram.add_edge(node_name("w", k, i, j), node_name("z", k, j),
+                             float(record.ys[k - 1][i]), label=symbol("y", k - 1, i))
+        N = len(layers)
+        ys = record.ys
         if loss is not None:
             value, dY = loss_value_and_gradient(loss, ys[N], d)
             diagram.add_node("Div", label="Div", value=value, column=2 * N + 1)
@@ -391,6 +360,48 @@ class InfluenceDiagram:
         else:
             diagram._output = node_name("y", N, 0)
         return diagram
+
+    def _add_network_nodes(self, record) -> None:
+        """yᵢ⁽⁰⁾ in column 0, then zⱼ⁽ᵏ⁾ and yⱼ⁽ᵏ⁾ of every layer k in columns 2k − 1 and 2k."""
+        ys, zs = record.ys, record.zs
+        for i, value in enumerate(ys[0]):
+            self.add_node(node_name("y", 0, i), label=symbol("y", 0, i), value=value, column=0)
+        for k in range(1, len(ys)):
+            for j in range(len(zs[k])):
+                self.add_node(node_name("z", k, j), label=symbol("z", k, j), value=zs[k][j],
+                              column=2 * k - 1)
+            for j in range(len(ys[k])):
+                self.add_node(node_name("y", k, j), label=symbol("y", k, j), value=ys[k][j],
+                              column=2 * k)
+
+    def _add_weight_nodes(self, layers, weights) -> None:
+        """A source node for each requested weight wᵢⱼ⁽ᵏ⁾, in the column before zⱼ⁽ᵏ⁾."""
+        for (k, i, j) in weights:
+            if not 1 <= k <= len(layers):
+                raise ValueError(f"weight layer k={k} out of range: the network has layers 1..{len(layers)}")
+            W = layers[k - 1].linear.W
+            if not (0 <= j < W.shape[0] and 0 <= i < W.shape[1]):
+                raise ValueError(f"weight (k={k}, i={i}, j={j}) out of range: layer {k}'s W has shape "
+                                 f"{W.shape} (out, in), so i < {W.shape[1]} and j < {W.shape[0]}")
+            self.add_node(node_name("w", k, i, j), label=symbol("w", k, i, j), value=float(W[j, i]),
+                          column=2 * k - 2)
+
+    def _add_network_edges(self, layers, record) -> None:
+        """yᵢ⁽ᵏ⁻¹⁾ → zⱼ⁽ᵏ⁾ carries wᵢⱼ⁽ᵏ⁾; zᵢ⁽ᵏ⁾ → yⱼ⁽ᵏ⁾ carries ∂yⱼ/∂zᵢ (only i = j for a scalar f)."""
+        for k, layer in enumerate(layers, start=1):
+            W = np.asarray(layer.linear.W, dtype=float)
+            for j in range(W.shape[0]):
+                for i in range(W.shape[1]):
+                    self.add_edge(node_name("y", k - 1, i), node_name("z", k, j), float(W[j, i]),
+                                  label=symbol("w", k, i, j))
+            jac = activation_jacobian(layer.activation, record.zs[k])   # jac[j, i] = ∂y_j/∂z_i
+            scalar = is_scalar_activation(layer.activation)
+            for i in range(len(record.zs[k])):
+                for j in range(len(record.ys[k])):
+                    if scalar and i != j:
+                        continue
+                    self.add_edge(node_name("z", k, i), node_name("y", k, j), float(jac[j, i]),
+                                  label=f"∂{symbol('y', k, j)}/∂{symbol('z', k, i)}")
 
 
 class PathExplorer:

@@ -232,72 +232,89 @@ def _apply(activation, z: np.ndarray) -> np.ndarray:
 
 
 def _forward_steps(layers, record, digits: int, max_terms: int) -> list[Step]:
-    steps: list[Step] = []
+    """The input, then per layer every zⱼ⁽ᵏ⁾ and yⱼ⁽ᵏ⁾."""
     x = record.ys[0]
-    steps.append(Step(
+    steps: list[Step] = [Step(
         kind="input", layer=0, index=(), symbol="y⁽⁰⁾", formula="y⁽⁰⁾ = x",
         substituted="", value=None, result="[" + ", ".join(fmt(v, digits) for v in x) + "]",
         description="The input layer just holds the example: y_i⁽⁰⁾ = x_i.",
         nodes=tuple(neuron_id(0, i) for i in range(len(x))),
-    ))
+    )]
     for k, layer in enumerate(layers, start=1):
-        W = np.asarray(layer.linear.W, dtype=float)
-        b = np.asarray(layer.linear.b, dtype=float)
-        y_prev = record.ys[k - 1]
-        # z_j = Σ_i w_ij y_i + b_j, summed term by term as a student would
-        z_steps, y_steps = [], []
-        for j in range(W.shape[0]):
-            z = 0.0
-            for i in range(W.shape[1]):
-                z += W[j, i] * y_prev[i]
-            z += b[j]
-            zs = symbol("z", k, j)
-            parts = [f"{symbol('w', k, i, j)}·{symbol('y', k - 1, i)}" for i in range(W.shape[1])]
-            nums = [f"{factor(W[j, i], digits)}·{factor(y_prev[i], digits)}" for i in range(W.shape[1])]
-            z_steps.append(Step(
-                kind="z", layer=k, index=(j,), symbol=zs,
-                formula=f"{zs} = {join_sum(parts, max_terms)} + {symbol('b', k, j)}",
-                substituted=f"{join_sum(nums, max_terms)} + {factor(b[j], digits)}",
-                value=float(z), result=fmt(z, digits),
-                description=(f"Neuron {j + 1} of layer {k} weighs each output of layer {k - 1} by the "
-                             f"weight on its edge, adds them up and adds its bias."),
-                nodes=tuple(neuron_id(k - 1, i) for i in range(W.shape[1])) + (neuron_id(k, j),),
-                edges=tuple((neuron_id(k - 1, i), neuron_id(k, j)) for i in range(W.shape[1])),
-                focus=neuron_id(k, j),
-            ))
+        z_steps = _affine_steps(k, layer.linear, record.ys[k - 1], digits, max_terms)
         z_vec = np.array([s.value for s in z_steps])
         if is_scalar_activation(layer.activation):
-            y_vec = z_vec if layer.activation is None else _apply(layer.activation, z_vec)
-            for j in range(W.shape[0]):
-                zs, ys_ = symbol("z", k, j), symbol("y", k, j)
-                fname, ftext = _activation_text(layer.activation, zs)
-                y_steps.append(Step(
-                    kind="y", layer=k, index=(j,), symbol=ys_, formula=f"{ys_} = {ftext}",
-                    substituted=_activation_substituted(layer.activation, z_vec[j], digits),
-                    value=float(y_vec[j]), result=fmt(y_vec[j], digits),
-                    description=f"The activation f{subscript(k)} ({fname}) turns "
-                                f"the neuron's pre-activation into its output.",
-                    nodes=(neuron_id(k, j),), focus=neuron_id(k, j),
-                ))
+            y_steps = _scalar_activation_steps(k, layer.activation, z_vec, digits)
             # scalar activations: z_j then y_j, neuron by neuron, as in the lecture's picture
             for z_step, y_step in zip(z_steps, y_steps):
                 steps += [z_step, y_step]
         else:
-            y_vec = _apply(layer.activation, z_vec)
-            exps = [f"e^{symbol('z', k, i)}" for i in range(len(z_vec))]
-            for j in range(len(y_vec)):
-                ys_ = symbol("y", k, j)
-                y_steps.append(Step(
-                    kind="y", layer=k, index=(j,), symbol=ys_,
-                    formula=f"{ys_} = e^{symbol('z', k, j)} / ({join_sum(exps, max_terms)})",
-                    substituted=(f"e^{factor(z_vec[j], digits)} / (" + join_sum(
-                        [f"e^{factor(v, digits)}" for v in z_vec], max_terms) + ")"),
-                    value=float(y_vec[j]), result=fmt(y_vec[j], digits),
-                    description=(f"Softmax is a vector activation: output {j + 1} depends on every "
-                                 f"z of layer {k}, so all of them must be computed first."),
-                    nodes=tuple(neuron_id(k, i) for i in range(len(y_vec))), focus=neuron_id(k, j),
-                ))
-            steps += z_steps + y_steps
+            steps += z_steps + _softmax_steps(k, layer.activation, z_vec, digits, max_terms)
+    return steps
+
+
+def _affine_steps(k: int, linear, y_prev, digits: int, max_terms: int) -> list[Step]:
+    """zⱼ⁽ᵏ⁾ = Σᵢ wᵢⱼ⁽ᵏ⁾ yᵢ⁽ᵏ⁻¹⁾ + bⱼ⁽ᵏ⁾ for every neuron j, summed term by term as a student would."""
+    W = np.asarray(linear.W, dtype=float)
+    b = np.asarray(linear.b, dtype=float)
+    steps = []
+    for j in range(W.shape[0]):
+        z = 0.0
+        for i in range(W.shape[1]):
+            z += W[j, i] * y_prev[i]
+        z += b[j]
+        zs = symbol("z", k, j)
+        parts = [f"{symbol('w', k, i, j)}·{symbol('y', k - 1, i)}" for i in range(W.shape[1])]
+        nums = [f"{factor(W[j, i], digits)}·{factor(y_prev[i], digits)}" for i in range(W.shape[1])]
+        steps.append(Step(
+            kind="z", layer=k, index=(j,), symbol=zs,
+            formula=f"{zs} = {join_sum(parts, max_terms)} + {symbol('b', k, j)}",
+            substituted=f"{join_sum(nums, max_terms)} + {factor(b[j], digits)}",
+            value=float(z), result=fmt(z, digits),
+            description=(f"Neuron {j + 1} of layer {k} weighs each output of layer {k - 1} by the "
+                         f"weight on its edge, adds them up and adds its bias."),
+            nodes=tuple(neuron_id(k - 1, i) for i in range(W.shape[1])) + (neuron_id(k, j),),
+            edges=tuple((neuron_id(k - 1, i), neuron_id(k, j)) for i in range(W.shape[1])),
+            focus=neuron_id(k, j),
+        ))
+    return steps
+
+
+def _scalar_activation_steps(k: int, activation, z_vec, digits: int) -> list[Step]:
+    """yⱼ⁽ᵏ⁾ = fₖ(zⱼ⁽ᵏ⁾) for every neuron j, by nnlib's own activation."""
+    y_vec = z_vec if activation is None else _apply(activation, z_vec)
+    steps = []
+    for j in range(len(z_vec)):
+        zs, ys_ = symbol("z", k, j), symbol("y", k, j)
+        fname, ftext = _activation_text(activation, zs)
+        steps.append(Step(
+            kind="y", layer=k, index=(j,), symbol=ys_, formula=f"{ys_} = {ftext}",
+            substituted=_activation_substituted(activation, z_vec[j], digits),
+            value=float(y_vec[j]), result=fmt(y_vec[j], digits),
+            description=f"The activation f{subscript(k)} ({fname}) turns "
+                        f"the neuron's pre-activation into its output.",
+            nodes=(neuron_id(k, j),), focus=neuron_id(k, j),
+        ))
+    return steps
+
+
+def _softmax_steps(k: int, activation, z_vec, digits: int, max_terms: int) -> list[Step]:
+    """yⱼ⁽ᵏ⁾ = e^zⱼ / Σᵢ e^zᵢ for every output j: each needs every z of the layer."""
+    y_vec = _apply(activation, z_vec)
+    exps = [f"e^{symbol('z', k, i)}" for i in range(len(z_vec))]
+    steps = []
+    for j in range(len(y_vec)):
+        ys_ = symbol("y", k, j)
+        steps.append(Step(
+            kind="y", layer=k, index=(j,), symbol=ys_,
+            formula=f"{ys_} = e^{symbol('z', k, j)} / ({join_sum(exps, max_terms)})",
+            substituted=(f"e^{factor(z_vec[j], digits)} / (" + join_sum(
+                [f"e^{factor(v, digits)}" for v in z_vec], max_terms) + ")"),
+            value=float(y_vec[j]), result=fmt(y_vec[j], digits),
+            description=(f"Softmax is a vector activation: output {j + 1} depends on every "
+                         f"z of layer {k}, so all of them must be computed first."),
+            nodes=tuple(neuron_id(k, i) for i in range(len(y_vec))), focus=neuron_id(k, j),
+        ))
     return steps
 
 

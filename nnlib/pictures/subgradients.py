@@ -112,16 +112,7 @@ def subgradient_svg(state: SubgradientState, *, width: int = 420, height: int = 
              f'<line x1="{px(0):.1f}" y1="{pad}" x2="{px(0):.1f}" y2="{height - pad}" stroke="#bbb"/>',
              '<g clip-path="url(#nnlib-sg-clip)">']
     if np.isfinite(lo_v) and np.isfinite(hi_v) and lo_v <= hi_v:
-        (a1, b1), (a2, b2) = seg(lo_v)
-        (c1, d1), (c2, d2) = seg(hi_v)
-        k = (px(fn.x0), py(state.f0))
-        parts.append(f'<polygon class="nnlib-fan" points="{k[0]:.1f},{k[1]:.1f} {a1:.1f},{b1:.1f} '
-                     f'{c1:.1f},{d1:.1f}" fill="#bbf7d0" opacity="0.5"/>')
-        parts.append(f'<polygon class="nnlib-fan" points="{k[0]:.1f},{k[1]:.1f} {a2:.1f},{b2:.1f} '
-                     f'{c2:.1f},{d2:.1f}" fill="#bbf7d0" opacity="0.5"/>')
-        for (p1, q1), (p2, q2) in (seg(lo_v), seg(hi_v)):
-            parts.append(f'<line class="nnlib-fan-edge" x1="{p1:.1f}" y1="{q1:.1f}" x2="{p2:.1f}" '
-                         f'y2="{q2:.1f}" stroke="#15803d" stroke-dasharray="4 3"/>')
+        parts += _fan_svg(seg(lo_v), seg(hi_v), (px(fn.x0), py(state.f0)))
     points = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in zip(xs, fx))
     parts.append(f'<polyline class="nnlib-graph" points="{points}" fill="none" stroke="#111" stroke-width="2.5"/>')
     (p1, q1), (p2, q2) = seg(state.v)
@@ -138,6 +129,20 @@ def subgradient_svg(state: SubgradientState, *, width: int = 420, height: int = 
                  f'{escape(fmt(hi_x, 3))}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _fan_svg(lowest, highest, kink) -> list[str]:
+    """The region between the extreme valid lines (each given by its two drawn ends) and its edges."""
+    (a1, b1), (a2, b2) = lowest
+    (c1, d1), (c2, d2) = highest
+    parts = [f'<polygon class="nnlib-fan" points="{kink[0]:.1f},{kink[1]:.1f} {a1:.1f},{b1:.1f} '
+             f'{c1:.1f},{d1:.1f}" fill="#bbf7d0" opacity="0.5"/>',
+             f'<polygon class="nnlib-fan" points="{kink[0]:.1f},{kink[1]:.1f} {a2:.1f},{b2:.1f} '
+             f'{c2:.1f},{d2:.1f}" fill="#bbf7d0" opacity="0.5"/>']
+    for (p1, q1), (p2, q2) in (lowest, highest):
+        parts.append(f'<line class="nnlib-fan-edge" x1="{p1:.1f}" y1="{q1:.1f}" x2="{p2:.1f}" '
+                     f'y2="{q2:.1f}" stroke="#15803d" stroke-dasharray="4 3"/>')
+    return parts
 
 
 def subgradient_verdict_html(state: SubgradientState) -> str:
