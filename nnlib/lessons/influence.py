@@ -56,6 +56,11 @@ class Node:
     value: float | None = None
     column: int | None = None
 
+    @property
+    def symbol(self) -> str:
+        """The label without its definition: ``"g₁ = x²"`` -> ``"g₁"``."""
+        return self.label.split(" = ")[0]
+
 
 @dataclass(frozen=True)
 class Edge:
@@ -277,7 +282,7 @@ class InfluenceDiagram:
             head = "y" if n == len(links) else f"h{n}"
             value = float(f(value))
             d.add_node(head, label=label, value=value)
-            d.add_edge(tail, head, df, label=f"∂({label.split(' = ')[0]})/∂({d.nodes[tail].label.split(' = ')[0]})")
+            d.add_edge(tail, head, df, label=f"∂({d.nodes[head].symbol})/∂({d.nodes[tail].symbol})")
             tail = head
         return d
 
@@ -463,4 +468,4 @@ class PathExplorer:
 
     def path_text(self, index: int) -> str:
         """The path as symbols joined by arrows, e.g. ``"x → g₁ → y"`` (labels without "= …")."""
-        return " → ".join(self.diagram.nodes[n].label.split(" = ")[0] for n in self.paths[index].names)
+        return " → ".join(self.diagram.nodes[n].symbol for n in self.paths[index].names)
