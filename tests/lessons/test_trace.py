@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import nnlib
+from nnlib.activations import Activation
 from nnlib.gradcheck import numerical_gradient
 from nnlib.lessons.network import (example_network, forward_values, network_layers,
                                   sigmoid_softmax_network)
@@ -327,3 +328,48 @@ def test_numerical_check_explains_a_relu_kink():
     assert result.traced == pytest.approx(2.0) and result.numerical == pytest.approx(1.0, rel=1e-5)
     assert not result.agrees
     assert "kink" in result.note and "kink" in str(result)
+
+
+class _Square(Activation):
+    """f(z) = z², an activation nnlib does not have, described only by its own attributes."""
+
+    name, symbol = "the square", "Square"
+    formula = "{z}²"
+    substituted = "{z_factor}²"
+    derivative_text = "for the square f′(z) = 2z"
+
+    def forward(self, Z):
+        self.Z, self.Y = Z, Z * Z
+        return self.Y
+
+    def backward(self, dY):
+        return dY * 2 * self.Z
+
+    def derivative(self, z):
+        return 2 * np.asarray(z, dtype=float)
+
+    def jacobian(self, z):
+        return np.diag(self.derivative(z))
+
+
+def test_traces_ask_the_activation_for_its_description():
+    """A new activation's formula and derivative text reach the traces without touching trace.py."""
+    model = nnlib.Sequential(nnlib.Linear(1, 1, W=[[1.0]], b=[-1.5]), _Square())
+    y_step = next(s for s in forward_trace(model, [1.0]) if s.kind == "y")
+    assert y_step.formula == "y₁⁽¹⁾ = z₁⁽¹⁾²" and y_step.substituted == "(−0.5)²"
+    assert y_step.value == pytest.approx(0.25) and "(the square)" in y_step.description
+    dz_step = next(s for s in backward_trace(model, [1.0], [0.0], nnlib.SquaredError()) if s.kind == "dz")
+    assert "for the square f′(z) = 2z" in dz_step.description
+    assert dz_step.value == pytest.approx(2 * 0.25 * 2 * -0.5)      # ∂Div/∂y · f′(z)
+
+
+def test_a_new_layer_gets_the_templates_input_and_upstream_checks():
+    """The Layer template checks a subclass's input and upstream gradient with the usual messages."""
+    square = _Square()
+    with pytest.raises(nnlib.ShapeError, match="expects a 2-D batch"):
+        square.forward(np.ones(3))
+    with pytest.raises(RuntimeError, match="before forward"):
+        _Square().backward(np.ones((1, 3)))
+    square.forward(np.ones((2, 3)))
+    with pytest.raises(nnlib.ShapeError, match=r"expects dY with the shape of forward's output \(2, 3\)"):
+        square.backward(np.ones((3, 2)))
