@@ -50,16 +50,25 @@ _state: dict = {}
 
 # nnlib submodules not imported ahead of the student's code: heavy (matplotlib, ipywidgets,
 # scikit-learn) and holding nothing a test compares with.
-_HEAVY = frozenset({"nnlib.plotting", "nnlib.widgets", "nnlib.data"})
+_HEAVY = frozenset({"nnlib.pictures", "nnlib.widgets", "nnlib.data"})
+
+
+def _nnlib_modules(path, prefix):
+    """nnlib's modules, subpackages included, found without importing them (none of _HEAVY)."""
+    import pkgutil
+    for m in pkgutil.iter_modules(path, prefix):
+        if m.name not in _HEAVY:
+            yield m.name
+            if m.ispkg:
+                yield from _nnlib_modules([os.path.join(path[0], m.name.rpartition(".")[2])],
+                                          m.name + ".")
 
 
 def _modules():
     names = list(PROTECTED)
     try:
-        import pkgutil
         import nnlib
-        names += [f"nnlib.{m.name}" for m in pkgutil.iter_modules(nnlib.__path__)
-                  if f"nnlib.{m.name}" not in _HEAVY]
+        names += [n for n in _nnlib_modules(nnlib.__path__, "nnlib.") if n not in names]
     except Exception:
         pass
     names += [n for n in list(_sys_modules) if n.startswith(("nnlib.", "autograder."))

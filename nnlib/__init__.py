@@ -1,5 +1,14 @@
 """nnlib: a small numpy library for learning how neural networks learn (backpropagation).
 
+Layout (dependencies point up: each layer uses only the ones above it)
+---------------------------------------------------------------------
+* ``nnlib/*.py``         the core the lecture builds: layers, activations, losses, optim, training,
+                         data, gradcheck, notation, errors;
+* ``nnlib/lessons/``     each notebook's pure state (steps, explorers, diagrams), no widgets, no HTML;
+* ``nnlib/pictures/``    that state drawn as SVG/HTML strings and matplotlib figures;
+* ``nnlib/widgets/``     the ipywidgets views, which only wire clicks to state and state to pictures;
+* ``nnlib/checks/``      the students' answer checks and ``forbid`` (they use the core only).
+
 Conventions (see each module's docstring for details)
 -----------------------------------------------------
 * A batch is 2-D, shape ``(N, D)``, **one example per row**. One example ``x`` is ``x[None, :]``.
@@ -44,8 +53,7 @@ __version__ = "0.1.0"
 
 # Submodules loaded on first attribute access, so `import nnlib` does not pull in matplotlib,
 # ipywidgets, scikit-learn or tqdm.
-_LAZY_SUBMODULES = {"checks", "trace", "influence", "drawing", "plotting", "widgets", "data",
-                    "jacobians", "subgradients", "digits", "digit_plots"}
+_LAZY_SUBMODULES = {"checks", "lessons", "pictures", "widgets", "data", "notation"}
 # Functions of nnlib.data re-exported at top level, also loaded lazily.
 _LAZY_FROM_DATA = {"load_digits", "one_hot", "two_or_not_two", "read_idx", "Digits"}
 

@@ -10,6 +10,8 @@ Conventions
   For a batch, ``backward`` applies the same Jacobian row by row (a vector-Jacobian product
   ``dz = dy J``) without ever building an ``(N, D, D)`` array.
 * Scalar activations also have ``derivative(z)``: the elementwise ``f'(z)``, any shape.
+* Each activation describes itself (``name``, ``symbol``, ``formula``, ``substituted``,
+  ``derivative_text``, ``has_kink``; see :class:`Activation`): traces and explorers ask the object.
 
 Examples
 --------
@@ -25,10 +27,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ShapeError, _float_array, as_batch, check_finite
+from .errors import ShapeError, _float_array
 from .layers import Layer
 
-__all__ = ["Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "sigmoid", "softmax"]
+__all__ = ["Activation", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "sigmoid", "softmax",
+           "log_softmax"]
 
 
 def sigmoid(z):
@@ -64,26 +67,48 @@ def softmax(Z, axis=-1):
     return E / E.sum(axis=axis, keepdims=True)
 
 
-class _Activation(Layer):
-    """Shared plumbing: validate Z, cache Z and Y, check forward-before-backward."""
+def log_softmax(Z, axis=-1):
+    """``log softmax(Z) = Z − lse(Z)`` along ``axis``, with ``lse(z) = m + log Σ_k e^(z_k − m)``.
 
-    def forward(self, Z):
-        """Return ``Y = f(Z)`` for a batch Z of shape (N, D)."""
-        Z = as_batch(Z, repr(self))
-        check_finite(Z, repr(self))
-        self.Z = Z
-        self.Y = self._f(Z)
-        self._forward_done = True
-        return self.Y
+    Never takes ``log 0`` and never overflows (``m = max_k z_k``); the cross-entropy of logits
+    uses it.
 
-    def backward(self, dY):
-        """Given ``dY = ∂L/∂Y`` (N, D), return ``dZ = ∂L/∂Z`` (N, D)."""
-        self._check_forward_done()
-        dY = np.asarray(dY, dtype=self.Y.dtype)
-        if dY.shape != self.Y.shape:
-            raise ShapeError(f"{self!r}.backward expects dY with the shape of forward's output "
-                             f"{self.Y.shape} = (N, D), but got {dY.shape}.")
-        return self._vjp(dY)
+    Examples
+    --------
+    >>> log_softmax(np.array([[0.0, 0.0]])).round(4)
+    array([[-0.6931, -0.6931]])
+    """
+    Z = _float_array(Z)
+    m = Z.max(axis=axis, keepdims=True)
+    return Z - (m + np.log(np.exp(Z - m).sum(axis=axis, keepdims=True)))
+
+
+class Activation(Layer):
+    """Base of the activations: no parameters; ``Y = f(Z)`` forward, ``dZ`` from ``dY`` backward.
+
+    The :class:`~nnlib.layers.Layer` template checks Z (a finite float batch) and dY (the shape of
+    Y) around each subclass's ``forward`` and ``backward``, so those are just the formulas; forward
+    caches ``Z`` and ``Y``.
+
+    Each activation carries its own description, for code that explains it (traces, steppers,
+    explorers) to ask the object instead of matching class names:
+
+    * ``name``: how a sentence names it ("the sigmoid");
+    * ``symbol``: as a function in a formula, ``ReLU(z⁽¹⁾)``;
+    * ``formula``: y written out, ``{z}`` standing for the pre-activation's symbol;
+    * ``substituted``: the same with the number in (``{z}``, or ``{z_factor}`` when it is a factor);
+    * ``derivative_text``: f′ in words;
+    * ``has_kink``: f has a point without a derivative (z = 0), where a central difference
+      averages two slopes.
+    """
+
+    upstream = "dY with the shape of forward's output {shape} = (N, D)"
+    name = "f"
+    symbol = "f"
+    formula = "f({z})"
+    substituted = "f({z})"
+    derivative_text = "f′ comes from the activation's derivative"
+    has_kink = False
 
     @staticmethod
     def _one_example(z, who):
@@ -94,7 +119,7 @@ class _Activation(Layer):
         return z
 
 
-class _ScalarActivation(_Activation):
+class _ScalarActivation(Activation):
     """An activation applied to each entry separately: its Jacobian is diagonal."""
 
     def derivative(self, z):
@@ -104,10 +129,6 @@ class _ScalarActivation(_Activation):
     def jacobian(self, z):
         """``(D, D)`` Jacobian ``∂y/∂z`` for one example z of shape (D,): ``diag(f'(z))``."""
         return np.diag(self.derivative(self._one_example(z, repr(self))))
-
-    def _vjp(self, dY):
-        # Diagonal Jacobian: the vector-Jacobian product is an elementwise product.
-        return dY * self.derivative(self.Z)
 
 
 class Identity(_ScalarActivation):
@@ -119,14 +140,19 @@ class Identity(_ScalarActivation):
     array([[-2.,  3.]])
     """
 
-    def _f(self, Z):
+    name, symbol = "the identity", "Identity"
+    formula = substituted = "{z}"
+    derivative_text = "the identity's derivative is 1"
+
+    def forward(self, Z):
+        self.Z = self.Y = Z
         return Z
+
+    def backward(self, dY):
+        return dY
 
     def derivative(self, z):
         return np.ones_like(_float_array(z))
-
-    def _vjp(self, dY):
-        return dY
 
 
 class Sigmoid(_ScalarActivation):
@@ -142,16 +168,21 @@ class Sigmoid(_ScalarActivation):
     array([0.25])
     """
 
-    def _f(self, Z):
-        return sigmoid(Z)
+    name, symbol = "the sigmoid", "Sigmoid"
+    formula = "σ({z}) = 1/(1 + e^(−{z}))"
+    substituted = "1/(1 + e^(−{z_factor}))"
+    derivative_text = "for the sigmoid f′(z) = y(1 − y)"
+
+    def forward(self, Z):
+        self.Z, self.Y = Z, sigmoid(Z)   # cache: σ' = Y (1 − Y), no second exp
+        return self.Y
+
+    def backward(self, dY):
+        return dY * self.Y * (1 - self.Y)
 
     def derivative(self, z):
         s = sigmoid(z)
         return s * (1 - s)
-
-    def _vjp(self, dY):
-        # Reuse the cached output instead of recomputing exp: σ' = Y (1 − Y).
-        return dY * self.Y * (1 - self.Y)
 
 
 class Tanh(_ScalarActivation):
@@ -163,14 +194,19 @@ class Tanh(_ScalarActivation):
     array([1.])
     """
 
-    def _f(self, Z):
-        return np.tanh(Z)
+    name, symbol = "tanh", "Tanh"
+    formula = substituted = "tanh({z})"
+    derivative_text = "for tanh f′(z) = 1 − y²"
+
+    def forward(self, Z):
+        self.Z, self.Y = Z, np.tanh(Z)   # cache: tanh' = 1 − Y²
+        return self.Y
+
+    def backward(self, dY):
+        return dY * (1 - self.Y * self.Y)
 
     def derivative(self, z):
         return 1 - np.tanh(_float_array(z)) ** 2
-
-    def _vjp(self, dY):
-        return dY * (1 - self.Y * self.Y)
 
 
 class ReLU(_ScalarActivation):
@@ -195,12 +231,27 @@ class ReLU(_ScalarActivation):
     array([0., 0., 1.])
     """
 
+    name, symbol = "ReLU", "ReLU"
+    formula = substituted = "max(0, {z})"
+    derivative_text = ("for ReLU f′(z) is 1 where z > 0 and 0 where z < 0, and at z = 0 nnlib uses "
+                       "the ReLU's subgradient_at_zero")
+    has_kink = True
+
     def __init__(self, subgradient_at_zero: float = 1.0):
         super().__init__()
         self.subgradient_at_zero = float(subgradient_at_zero)
 
-    def _f(self, Z):
-        return np.maximum(Z, 0)
+    def forward(self, Z):
+        self.Z, self.Y = Z, np.maximum(Z, 0)   # cache: the slope depends on the sign of z
+        return self.Y
+
+    def backward(self, dY):
+        # A boolean mask times dY is cheaper than building f'(Z) as floats first.
+        if self.subgradient_at_zero == 1.0:
+            return dY * (self.Z >= 0)
+        if self.subgradient_at_zero == 0.0:
+            return dY * (self.Z > 0)
+        return dY * self.derivative(self.Z)
 
     def derivative(self, z):
         z = _float_array(z)
@@ -211,21 +262,13 @@ class ReLU(_ScalarActivation):
             return (z > 0).astype(z.dtype)
         return np.where(z > 0, 1.0, np.where(z == 0, s, 0.0)).astype(z.dtype)
 
-    def _vjp(self, dY):
-        # A boolean mask times dY is cheaper than building f'(Z) as floats first.
-        if self.subgradient_at_zero == 1.0:
-            return dY * (self.Z >= 0)
-        if self.subgradient_at_zero == 0.0:
-            return dY * (self.Z > 0)
-        return dY * self.derivative(self.Z)
-
     def __repr__(self):
         if self.subgradient_at_zero == 1.0:
             return "ReLU()"
         return f"ReLU(subgradient_at_zero={self.subgradient_at_zero:g})"
 
 
-class Softmax(_Activation):
+class Softmax(Activation):
     """Softmax of each row: ``y_j = e^(z_j) / Σ_k e^(z_k)`` (a vector activation).
 
     Every output depends on every input of its row, so the Jacobian is full:
@@ -248,14 +291,17 @@ class Softmax(_Activation):
            [-0.25,  0.25]])
     """
 
-    def _f(self, Z):
-        return softmax(Z, axis=1)
+    name, symbol = "softmax", "Softmax"
+
+    def forward(self, Z):
+        self.Z, self.Y = Z, softmax(Z, axis=1)   # cache: the Jacobian is built from Y
+        return self.Y
+
+    def backward(self, dY):
+        Y = self.Y
+        return Y * (dY - (dY * Y).sum(axis=1, keepdims=True))
 
     def jacobian(self, z):
         """``(D, D)`` Jacobian for one example: ``J = diag(y) − y yᵀ``, with ``y = softmax(z)``."""
         y = softmax(self._one_example(z, repr(self)))
         return np.diag(y) - np.outer(y, y)
-
-    def _vjp(self, dY):
-        Y = self.Y
-        return Y * (dY - (dY * Y).sum(axis=1, keepdims=True))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ShapeError", "as_batch", "check_finite"]
+__all__ = ["ShapeError", "ForwardFirst", "as_batch", "check_finite"]
 
 
 class ShapeError(ValueError):
@@ -25,6 +25,22 @@ class ShapeError(ValueError):
 
     Subclasses :class:`ValueError`, so ``except ValueError`` also catches it.
     """
+
+
+class ForwardFirst:
+    """Refuses ``backward`` before ``forward``: backward needs what forward cached.
+
+    Shared by layers and losses; ``_forward_call`` and ``_forward_gives`` finish the sentence.
+    """
+
+    _forward_done = False
+    _forward_call = "forward()"
+    _forward_gives = "the layer has the input it needs for the chain rule"
+
+    def _check_forward_done(self):
+        if not self._forward_done:
+            raise RuntimeError(f"{self!r}.backward() was called before {self._forward_call}: call "
+                               f"forward first, so {self._forward_gives}.")
 
 
 def _float_array(X):

@@ -3,6 +3,9 @@
 Backpropagation is easy to get subtly wrong; a numerical derivative is slow but hard to get wrong.
 Comparing the two is how every gradient in this course is checked.
 
+* :func:`central_difference` — ``(f(x + ε e_i) − f(x − ε e_i)) / 2ε`` for one entry i of ``x``
+  (perturbed in place and restored): the one central difference every numerical check in nnlib
+  calls.
 * :func:`numerical_gradient` — central differences ``(f(x + ε e_i) − f(x − ε e_i)) / 2ε`` of a
   scalar function, one entry of ``x`` at a time (``x`` is perturbed in place and restored).
 * :func:`numerical_jacobian` — the same for a vector function: ``J[i, j] ≈ ∂f_i/∂x_j``.
@@ -30,8 +33,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["numerical_gradient", "numerical_jacobian", "relative_error", "gradcheck",
-           "GradcheckReport", "ParameterCheck", "RIGHT", "WRONG"]
+__all__ = ["central_difference", "numerical_gradient", "numerical_jacobian", "relative_error",
+           "gradcheck", "GradcheckReport", "ParameterCheck", "RIGHT", "WRONG"]
 
 #: Relative errors up to RIGHT mean the gradient is right; above WRONG it is wrong.
 RIGHT = 1e-7
@@ -43,6 +46,38 @@ def _require_float(x, who):
         raise TypeError(f"{who} perturbs x in place, so x must be a float numpy array; got "
                         f"{type(x).__name__} with dtype {getattr(x, 'dtype', None)}. "
                         f"Use np.asarray(x, dtype=float).")
+
+
+def central_difference(f, x, index, eps=1e-6):
+    """``(f(x + ε e_i) − f(x − ε e_i)) / 2ε``: the derivative of f along entry ``index`` of x.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x)`` returns a number or an array (then the result is an array of the same shape).
+    x : ndarray of float
+        Entry ``index`` is set to ``x[index] ± eps`` in place, and restored afterwards (also when f
+        raises), so f may read x through a closure.
+    index : tuple of int
+        Which entry to nudge.
+    eps : float, default 1e-6
+
+    Examples
+    --------
+    >>> x = np.array([3.0, 1.0])
+    >>> round(float(central_difference(lambda v: v[0] ** 2, x, (0,))), 6), x
+    (6.0, array([3., 1.]))
+    """
+    old = x[index]
+    try:
+        x[index] = old + eps
+        # a copy: f may return a buffer that its next call overwrites
+        f_plus = np.array(f(x), dtype=np.float64)
+        x[index] = old - eps
+        f_minus = np.array(f(x), dtype=np.float64)
+    finally:
+        x[index] = old
+    return (f_plus - f_minus) / (2 * eps)
 
 
 def numerical_gradient(f, x, eps=1e-6):
@@ -71,13 +106,7 @@ def numerical_gradient(f, x, eps=1e-6):
     _require_float(x, "numerical_gradient")
     grad = np.zeros(x.shape, dtype=np.float64)
     for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + eps
-        f_plus = float(f(x))
-        x[i] = old - eps
-        f_minus = float(f(x))
-        x[i] = old  # restore before anything can fail later
-        grad[i] = (f_plus - f_minus) / (2 * eps)
+        grad[i] = central_difference(lambda v: float(f(v)), x, i, eps)
     return grad
 
 
@@ -107,13 +136,7 @@ def numerical_jacobian(f, x, eps=1e-6):
     M = np.asarray(f(x)).size
     J = np.zeros((M, x.size), dtype=np.float64)
     for j, i in enumerate(np.ndindex(x.shape)):
-        old = x[i]
-        x[i] = old + eps
-        f_plus = np.array(f(x), dtype=np.float64).ravel()
-        x[i] = old - eps
-        f_minus = np.array(f(x), dtype=np.float64).ravel()
-        x[i] = old
-        J[:, j] = (f_plus - f_minus) / (2 * eps)
+        J[:, j] = central_difference(f, x, i, eps).ravel()
     return J
 
 
@@ -285,60 +308,27 @@ def gradcheck(model, loss, X, D, *, eps=1e-6, seed=0, max_entries=200):
     """
     from .activations import ReLU
 
-    rng = np.random.default_rng(seed)
     relus = [layer for layer in _walk(model) if isinstance(layer, ReLU)]
 
     def loss_value():
         return loss.forward(model.forward(X), D)
 
-    def relu_signs():
-        return [np.sign(layer.Z) for layer in relus]
-
     L = loss_value()
     # Central differences carry rounding noise of about 1e-16·|L|/eps (≈ 1e-10·|L| for eps = 1e-6);
     # gradients smaller than 1000× that cannot be checked to 1e-7, so they count as zero.
     floor = 1e-13 * max(abs(L), 1.0) / eps
-    base_signs = relu_signs()
     near = sum(int((np.abs(layer.Z) <= eps * 10).sum()) for layer in relus)
     model.backward(loss.backward())
     params = list(model.parameters())
     analytic = {p.name: np.array(p.grad, dtype=np.float64) for p in params}
+    probe = _KinkProbe(loss_value, relus)
 
     report = GradcheckReport(loss=L, eps=eps, near_kinks=near)
+    rng = np.random.default_rng(seed)
     for p in params:
-        x = p.value
-        indices = list(np.ndindex(x.shape))
-        if max_entries is not None and len(indices) > max_entries:
-            chosen = rng.choice(len(indices), size=max_entries, replace=False)
-            indices = [indices[k] for k in sorted(chosen)]
-        numeric = np.empty(len(indices))
-        crossed = np.zeros(len(indices), dtype=bool)
-        for k, i in enumerate(indices):
-            old = x[i]
-            x[i] = old + eps
-            f_plus = loss_value()
-            signs_plus = relu_signs()
-            x[i] = old - eps
-            f_minus = loss_value()
-            signs_minus = relu_signs()
-            x[i] = old
-            numeric[k] = (f_plus - f_minus) / (2 * eps)
-            crossed[k] = any(not (np.array_equal(s0, sp) and np.array_equal(s0, sm))
-                             for s0, sp, sm in zip(base_signs, signs_plus, signs_minus))
+        indices = _entries_to_check(p.value.shape, max_entries, rng)
         a = np.array([analytic[p.name][i] for i in indices])
-        smooth = ~crossed
-        error = relative_error(a[smooth], numeric[smooth], floor)
-        error_all = relative_error(a, numeric, floor)
-        note = ""
-        if a.size and np.max(np.abs(a) + np.abs(numeric)) < floor:
-            note = (f"gradient below {floor:.0e}, what central differences can resolve here "
-                    f"(rounding noise ≈ 1e-16·|L|/eps): treated as zero")
-        if crossed.any():
-            note = (f"{int(crossed.sum())} entr{'y' if crossed.sum() == 1 else 'ies'} skipped: the "
-                    f"±eps nudge moved a ReLU input across 0 (a kink); with them the error is "
-                    f"{error_all:.1e}")
-        report.checks.append(ParameterCheck(p.name, tuple(x.shape), len(indices), error,
-                                            verdict(error), int(crossed.sum()), error_all, note))
+        report.checks.append(_check_parameter(p, indices, a, probe, eps, floor))
     if any(p.value.dtype != np.float64 for p in params):
         report.notes.append("Some parameters are not float64: expect errors around 1e-3 from "
                             "rounding alone. Check gradients with a float64 copy of the model.")
@@ -348,3 +338,56 @@ def gradcheck(model, loss, X, D, *, eps=1e-6, seed=0, max_entries=200):
     loss_value()
     model.backward(loss.backward())
     return report
+
+
+class _KinkProbe:
+    """The loss as a function of a nudged parameter, noting whether the nudge crossed a ReLU kink.
+
+    A nudge that moves some ReLU input across 0 mixes two slopes in the central difference, so
+    that entry says nothing about backprop (see :func:`gradcheck`'s Notes).
+    """
+
+    def __init__(self, loss_value, relus):
+        self.loss_value, self.relus = loss_value, relus
+        self.base = self._signs()
+        self.crossed = False
+
+    def _signs(self):
+        return [np.sign(layer.Z) for layer in self.relus]
+
+    def __call__(self, _):
+        value = self.loss_value()
+        self.crossed |= any(not np.array_equal(s0, s) for s0, s in zip(self.base, self._signs()))
+        return value
+
+
+def _entries_to_check(shape, max_entries, rng):
+    """Every index of a parameter, or ``max_entries`` of them drawn at random (in order)."""
+    indices = list(np.ndindex(shape))
+    if max_entries is not None and len(indices) > max_entries:
+        chosen = rng.choice(len(indices), size=max_entries, replace=False)
+        indices = [indices[k] for k in sorted(chosen)]
+    return indices
+
+
+def _check_parameter(p, indices, a, probe, eps, floor):
+    """Backprop's entries ``a`` of parameter ``p`` against central differences of the loss."""
+    numeric = np.empty(len(indices))
+    crossed = np.zeros(len(indices), dtype=bool)
+    for k, i in enumerate(indices):
+        probe.crossed = False
+        numeric[k] = central_difference(probe, p.value, i, eps)
+        crossed[k] = probe.crossed
+    smooth = ~crossed
+    error = relative_error(a[smooth], numeric[smooth], floor)
+    error_all = relative_error(a, numeric, floor)
+    note = ""
+    if a.size and np.max(np.abs(a) + np.abs(numeric)) < floor:
+        note = (f"gradient below {floor:.0e}, what central differences can resolve here "
+                f"(rounding noise ≈ 1e-16·|L|/eps): treated as zero")
+    if crossed.any():
+        note = (f"{int(crossed.sum())} entr{'y' if crossed.sum() == 1 else 'ies'} skipped: the "
+                f"±eps nudge moved a ReLU input across 0 (a kink); with them the error is "
+                f"{error_all:.1e}")
+    return ParameterCheck(p.name, tuple(p.value.shape), len(indices), error, verdict(error),
+                          int(crossed.sum()), error_all, note)

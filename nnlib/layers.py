@@ -27,11 +27,12 @@ array([[0.9, 1.6, 2.3]])
 
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
 
 import numpy as np
 
-from .errors import ShapeError, as_batch, check_finite
+from .errors import ForwardFirst, ShapeError, as_batch, check_finite
 
 __all__ = ["Parameter", "Layer", "Linear", "Sequential"]
 
@@ -43,15 +44,37 @@ the gradient from the last ``backward``.
 """
 
 
-class Layer:
+class Layer(ForwardFirst):
     """Base class: ``forward`` caches what ``backward`` needs; ``backward`` applies the chain rule.
 
     Subclasses set ``params`` and ``grads`` (dicts with the same keys, arrays of the same shapes)
-    and implement ``forward(X)`` and ``backward(dOut)``.
+    and write ``forward(X)`` and ``backward(dOut)`` as the lecture's equations. The base wraps
+    both (a template around them, installed by ``__init_subclass__``):
+
+    * forward receives X as a float batch ``(N, in_features)`` (:func:`~nnlib.errors.as_batch`),
+      converted to the layer's ``dtype`` when it has one, and finite; the layer is then marked
+      as run;
+    * backward is refused before forward and receives ``dOut`` with the dtype of forward's
+      output, after its shape was checked against that output (``upstream`` names dOut in the
+      error message).
+
+    A container that hands batches on to its own layers (``Sequential``) sets
+    ``checks_input = False`` and is left as written.
     """
 
     params: dict
     grads: dict
+    checks_input = True
+    in_features = None        # required input width; None: any
+    dtype = None              # dtype inputs are converted to; None: float32/float64 kept
+    upstream = "dOut with the shape of forward's output {shape}"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.checks_input:
+            for name, check in (("forward", _checked_forward), ("backward", _checked_backward)):
+                if name in vars(cls):
+                    setattr(cls, name, check(vars(cls)[name]))
 
     def __init__(self):
         self.params = {}
@@ -72,13 +95,37 @@ class Layer:
         for name, value in self.params.items():
             yield Parameter(name, value, self.grads[name])
 
-    def _check_forward_done(self):
-        if not self._forward_done:
-            raise RuntimeError(f"{self!r}.backward() was called before forward(): call forward "
-                               f"first, so the layer has the input it needs for the chain rule.")
-
     def __repr__(self):
         return f"{type(self).__name__}()"
+
+
+def _checked_forward(forward):
+    """``forward`` behind the input checks of the :class:`Layer` template."""
+    @functools.wraps(forward)
+    def checked_forward(self, X):
+        X = as_batch(X, repr(self), self.in_features)
+        if self.dtype is not None and X.dtype != self.dtype:
+            X = X.astype(self.dtype)
+        check_finite(X, repr(self))
+        out = forward(self, X)
+        self._output_like = (out.shape, out.dtype)
+        self._forward_done = True
+        return out
+    return checked_forward
+
+
+def _checked_backward(backward):
+    """``backward`` behind the forward-first and upstream-shape checks of the :class:`Layer` template."""
+    @functools.wraps(backward)
+    def checked_backward(self, dOut, **kwargs):
+        self._check_forward_done()
+        shape, dtype = self._output_like
+        dOut = np.asarray(dOut, dtype=dtype)
+        if dOut.shape != shape:
+            raise ShapeError(f"{self!r}.backward expects {self.upstream.format(shape=shape)}, "
+                             f"but got {dOut.shape}.")
+        return backward(self, dOut, **kwargs)
+    return checked_backward
 
 
 class Linear(Layer):
@@ -171,14 +218,11 @@ class Linear(Layer):
     def dtype(self):
         return self.params["W"].dtype
 
+    upstream = "dZ of shape {shape} = (N, out_features), like forward's output"
+
     def forward(self, Y):
         """Return ``Z = Y Wᵀ + b`` for a batch Y of shape (N, in_features)."""
-        Y = as_batch(Y, repr(self), self.in_features)
-        if Y.dtype != self.dtype:
-            Y = Y.astype(self.dtype)
-        check_finite(Y, repr(self))
-        self.Y = Y  # cache: dW needs the input
-        self._forward_done = True
+        self.Y = Y                       # cache: dW needs the input
         return Y @ self.W.T + self.b
 
     def backward(self, dZ, *, input_grad=True):
@@ -187,14 +231,8 @@ class Linear(Layer):
         With ``input_grad=False`` the layer skips ``dY`` and returns None: the first layer's input
         is the data, which needs no gradient, and ``dZ W`` would be a third of its backward's work.
         """
-        self._check_forward_done()
-        dZ = np.asarray(dZ, dtype=self.dtype)
-        if dZ.shape != (self.Y.shape[0], self.out_features):
-            raise ShapeError(f"{self!r}.backward expects dZ of shape ({self.Y.shape[0]}, "
-                             f"{self.out_features}) = (N, out_features), like forward's output, "
-                             f"but got {dZ.shape}.")
-        # Written into the existing arrays (out=) so Parameter.grad references stay live and
-        # no new arrays are allocated per batch.
+        # dW = dZᵀ Y and db = Σ_n dZ[n], written into the existing arrays (out=) so
+        # Parameter.grad references stay live and no new arrays are allocated per batch.
         np.matmul(dZ.T, self.Y, out=self.grads["W"])
         np.sum(dZ, axis=0, out=self.grads["b"])
         if not input_grad:
@@ -225,6 +263,8 @@ class Sequential(Layer):
     >>> model(np.zeros((5, 2))).shape
     (5, 1)
     """
+
+    checks_input = False      # each layer checks its own input
 
     def __init__(self, *layers):
         super().__init__()

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ShapeError, as_batch, check_finite
+from .activations import log_softmax
+from .errors import ForwardFirst, ShapeError, as_batch, check_finite
 
 __all__ = ["Loss", "SquaredError", "CrossEntropy", "BinaryCrossEntropy", "SoftmaxCrossEntropy",
            "EPSILON"]
@@ -38,8 +39,11 @@ __all__ = ["Loss", "SquaredError", "CrossEntropy", "BinaryCrossEntropy", "Softma
 EPSILON = 1e-12
 
 
-class Loss:
+class Loss(ForwardFirst):
     """Base class: validates ``Y`` and ``D``, caches them, and checks forward-before-backward."""
+
+    _forward_call = "forward(Y, D)"
+    _forward_gives = "the loss knows Y and D"
 
     def __init__(self):
         self._forward_done = False
@@ -76,11 +80,6 @@ class Loss:
             msg += (f" D has {D.shape[1]} columns but the network outputs {K}: check the last "
                     f"layer's out_features or the number of classes in one_hot.")
         return msg
-
-    def _check_forward_done(self):
-        if not self._forward_done:
-            raise RuntimeError(f"{self!r}.backward() was called before forward(Y, D): call forward "
-                               f"first, so the loss knows Y and D.")
 
 
 class SquaredError(Loss):
@@ -203,15 +202,12 @@ class SoftmaxCrossEntropy(Loss):
 
     def forward(self, Z, D):
         Z, D = self._validate(Z, D, what="logits Z")
-        m = Z.max(axis=1, keepdims=True)
-        E = np.exp(Z - m)
-        sum_E = E.sum(axis=1, keepdims=True)
-        lse = m + np.log(sum_E)
-        self.P = E / sum_E  # softmax(Z), kept for backward
+        log_P = log_softmax(Z, axis=1)      # Z − lse(Z): never log 0, never overflows
+        self.P = np.exp(log_P)              # softmax(Z), kept for backward
         self.D = D
         self.D_rowsum = D.sum(axis=1, keepdims=True)
         self._forward_done = True
-        return float(((self.D_rowsum * lse).sum() - (D * Z).sum()) / Z.shape[0])
+        return float(-(D * log_P).sum() / Z.shape[0])
 
     def backward(self):
         self._check_forward_done()

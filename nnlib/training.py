@@ -164,23 +164,10 @@ def train(model, loss, X, D, *, epochs=10, batch_size=32, lr=0.1, optimizer=None
         from tqdm.auto import tqdm  # lazy: keeps `import nnlib` light
         epoch_range = tqdm(epoch_range, desc="training", unit="epoch")
     for epoch in epoch_range:
-        total_loss = 0.0
-        correct = 0
-        order = rng.permutation(len(X))
-        # One shuffled copy per epoch, then contiguous slices; np.take beats X[order] by ~4×.
-        X_shuffled = np.take(X, order, axis=0)
-        D_shuffled = np.take(D, order, axis=0)
-        labels_shuffled = labels[order]
-        for start in range(0, len(X), batch_size):
-            X_batch = X_shuffled[start:start + batch_size]
-            D_batch = D_shuffled[start:start + batch_size]
-            Y = model.forward(X_batch)
-            total_loss += loss.forward(Y, D_batch) * len(X_batch)
-            correct += int((_predicted_labels(Y) == labels_shuffled[start:start + batch_size]).sum())
-            model.backward(loss.backward(), **skip_input_grad)
-            optimizer.step()
-        history.loss.append(total_loss / len(X))
-        history.accuracy.append(correct / len(X))
+        mean_loss, accuracy_ = _one_epoch(model, loss, optimizer, X, D, labels, batch_size, rng,
+                                          skip_input_grad)
+        history.loss.append(mean_loss)
+        history.accuracy.append(accuracy_)
         if X_val is not None:
             Y_val = model.forward(X_val)
             history.val_loss.append(loss.forward(Y_val, D_val))
@@ -198,3 +185,27 @@ def train(model, loss, X, D, *, epochs=10, batch_size=32, lr=0.1, optimizer=None
     if progress:
         epoch_range.close()
     return history
+
+
+def _one_epoch(model, loss, optimizer, X, D, labels, batch_size, rng, backward_kwargs):
+    """One pass over the shuffled data in minibatches: forward, loss, backward, step.
+
+    Returns the mean loss and the accuracy over the epoch (each measured on its batch before the
+    step, as the batches go by).
+    """
+    total_loss = 0.0
+    correct = 0
+    order = rng.permutation(len(X))
+    # One shuffled copy per epoch, then contiguous slices; np.take beats X[order] by ~4×.
+    X_shuffled = np.take(X, order, axis=0)
+    D_shuffled = np.take(D, order, axis=0)
+    labels_shuffled = labels[order]
+    for start in range(0, len(X), batch_size):
+        X_batch = X_shuffled[start:start + batch_size]
+        D_batch = D_shuffled[start:start + batch_size]
+        Y = model.forward(X_batch)
+        total_loss += loss.forward(Y, D_batch) * len(X_batch)
+        correct += int((_predicted_labels(Y) == labels_shuffled[start:start + batch_size]).sum())
+        model.backward(loss.backward(), **backward_kwargs)
+        optimizer.step()
+    return total_loss / len(X), correct / len(X)

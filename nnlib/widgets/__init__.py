@@ -1,10 +1,10 @@
 """Interactive views for the notebooks (ipywidgets 8), thin layers over pure state.
 
-The state and the numbers live in modules with no widget import: :mod:`nnlib.trace` (steps of the
-forward/backward pass, :class:`~nnlib.trace.Stepper`, numerical checks), :mod:`nnlib.influence`
-(paths and products), :mod:`nnlib.plotting` (tangent numbers, figures), :mod:`nnlib.drawing`
-(SVG). The views below only turn clicks into state changes and state into HTML. Importing
-``nnlib.widgets`` is cheap: each view (and ipywidgets) loads on first use.
+The state and the numbers live in :mod:`nnlib.lessons`, with no widget import
+(:mod:`~nnlib.lessons.trace`: steps of the forward/backward pass, the
+:class:`~nnlib.lessons.trace.Stepper`, numerical checks; :mod:`~nnlib.lessons.influence`: paths
+and products; …); :mod:`nnlib.pictures` turns it into SVG, HTML and figures. The views below only
+turn clicks into state changes and state into pictures. Importing ``nnlib.widgets`` is cheap: each view (and ipywidgets) loads on first use.
 
 Notebook cells (exactly these; tag the cell ``nbval-ignore-output``, no nbgrader metadata)
 -----------------------------------------------------------------------------------------
@@ -14,7 +14,7 @@ Notebook cells (exactly these; tag the cell ``nbval-ignore-output``, no nbgrader
     TangentExplorer.show(f, df, x0=1.0, dx=0.5, x_range=(-3, 3), label="x² + sin x")
     # f, df accept numpy arrays; TangentExplorer.show() alone uses y = x² + sin x
 
-    from nnlib.influence import InfluenceDiagram
+    from nnlib.lessons.influence import InfluenceDiagram
     from nnlib.widgets import InfluenceExplorer
     InfluenceExplorer.show(InfluenceDiagram.x_squared_plus_sin(x=1.0))
     InfluenceExplorer.show(InfluenceDiagram.from_model(model, x, d, loss))   # a tiny network
@@ -108,7 +108,7 @@ per class with ``data-probability``, the largest also ``nnlib-digit-best``), ``n
 
 Adding a view for a later notebook
 ----------------------------------
-Put the state in a pure module (steps as :class:`nnlib.trace.Step` or any object with ``symbol``,
+Put the state in a pure module (steps as :class:`nnlib.lessons.trace.Step` or any object with ``symbol``,
 ``formula``, ``substituted``, ``result``, ``description``), then subclass :class:`StepperView`
 (or :class:`ShowMixin` + ``ipywidgets.VBox``)::
 

@@ -1,7 +1,8 @@
 """Shared pieces of the views: ``show()``, the static fallback, and the generic :class:`StepperView`.
 
-A view only turns clicks into state changes and state into HTML. The state lives in pure modules
-(:mod:`nnlib.trace`, :mod:`nnlib.influence`, :mod:`nnlib.plotting`) that import no widget library.
+A view only turns clicks into state changes and state into HTML. The state lives in
+:mod:`nnlib.lessons` and the HTML/SVG is drawn by :mod:`nnlib.pictures`; neither imports a widget
+library.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Callable, Sequence
 import ipywidgets as widgets
 import traitlets
 
-from nnlib.trace import Stepper
+from nnlib.lessons.trace import Stepper
+from nnlib.pictures.steps import step_details_html
 
-__all__ = ["ShowMixin", "StepperView", "html_widget", "step_details_html", "terms_table_html"]
+__all__ = ["ShowMixin", "StepperView", "html_widget", "button"]
 
 
 def html_widget(css_class: str, value: str = "") -> widgets.HTML:
@@ -60,41 +62,6 @@ class ShowMixin:
         return data
 
 
-def terms_table_html(step) -> str:
-    """Table of a backward step's terms: local derivative × upstream = product, running total."""
-    if not getattr(step, "terms", ()):
-        return ""
-    from nnlib.trace import fmt
-
-    rows = ["<tr><th>#</th><th>local derivative</th><th>× upstream derivative</th><th>= product</th>"
-            "<th>running total</th></tr>"]
-    for n, (term, total) in enumerate(zip(step.terms, step.running), start=1):
-        rows.append(
-            f'<tr class="nnlib-term"><td>{n}</td>'
-            f"<td>{escape(term.local_symbol)} = {escape(fmt(term.local))}</td>"
-            f"<td>{escape(term.upstream_symbol)} = {escape(fmt(term.upstream))}</td>"
-            f"<td>{escape(fmt(term.product))}</td><td><b>{escape(fmt(total))}</b></td></tr>")
-    return (f'{TABLE_STYLE}<table class="nnlib-terms" style="border-collapse:collapse;font-size:90%">'
-            + "".join(rows) + "</table>")
-
-
-# cell padding for the small tables (scoped by class, so it cannot restyle the notebook)
-TABLE_STYLE = ("<style>.nnlib-terms td,.nnlib-terms th,.nnlib-paths-table td,.nnlib-paths-table th,"
-               ".nnlib-tangent-table td{padding:2px 10px;text-align:left}</style>")
-
-
-def step_details_html(step, position: int, count: int) -> dict[str, str]:
-    """HTML for the formula, value and description boxes of a Step-like object."""
-    head = f'<span class="nnlib-step-counter">step {position + 1} of {count}</span>'
-    formula = f"{head}<div style='font-size:115%'><b>{escape(step.formula)}</b></div>"
-    rhs = f" = {escape(step.substituted)}" if step.substituted and step.substituted != step.result else ""
-    value = (f"<div style='font-size:115%'>{escape(step.symbol)}{rhs} = "
-             f"<b class='nnlib-step-result'>{escape(step.result)}</b></div>")
-    description = f"<div style='color:#444'>{escape(step.description)}</div>"
-    return {"formula": formula, "value": value, "description": description,
-            "terms": terms_table_html(step)}
-
-
 class StepperView(ShowMixin, widgets.VBox):
     """Generic step-through view: Prev / Next / Play and a slider over any list of steps.
 
@@ -102,14 +69,14 @@ class StepperView(ShowMixin, widgets.VBox):
     ----------
     steps : sequence of Step-like objects (attributes ``symbol``, ``formula``, ``substituted``,
         ``result``, ``description``; optional ``terms``/``running``), e.g. a
-        :class:`nnlib.trace.Trace`.
+        :class:`nnlib.lessons.trace.Trace`.
     render : callable(position) -> SVG/HTML string of the picture for that step.
     css_class : extra CSS class of the whole view (e.g. ``"nnlib-forward-stepper"``).
     interval : milliseconds between steps when playing.
     extra : widgets appended under the step details (e.g. a "check numerically" button).
 
     Subclasses for new notebooks only build their steps and renderer and call this constructor;
-    the state (which step) is a :class:`nnlib.trace.Stepper`.
+    the state (which step) is a :class:`nnlib.lessons.trace.Stepper`.
     """
 
     def __init__(self, steps: Sequence, render: Callable[[int], str], *, css_class: str = "",

@@ -1,14 +1,14 @@
 """Views of notebook 06: :class:`LiveTraining` (progress, live curves, Stop) and :class:`DigitCanvas`.
 
-Thin views over :mod:`nnlib.digits` (pure state, tested without widgets):
+Thin views over :mod:`nnlib.lessons.digits` (pure state, tested without widgets):
 
 * ``LiveTraining.show(step, epochs=20)`` — ``step(epoch) -> dict of metrics`` trains one epoch;
-  Start runs :class:`nnlib.digits.TrainingRun` in a background thread (so the kernel stays free to
+  Start runs :class:`nnlib.lessons.digits.TrainingRun` in a background thread (so the kernel stays free to
   receive the Stop click), the progress bar and the learning curves (an SVG in an HTML widget)
   update after every epoch, Stop ends training at the next epoch boundary.
 * ``DigitCanvas.show(model_or_predict_fn)`` — draw a digit with the mouse (ipycanvas); when a
   stroke ends, the drawing is downsampled to 8×8 exactly like the training images
-  (:func:`nnlib.digits.downsample_steps`), shown, and the 10 class probabilities are drawn as bars.
+  (:func:`nnlib.lessons.digits.downsample_steps`), shown, and the 10 class probabilities are drawn as bars.
   Without ipycanvas (or without its frontend extension) a message says what to install; strokes
   can still be fed as point lists: ``view.add_stroke([(x, y), ...])``.
 """
@@ -22,11 +22,12 @@ from html import escape
 import ipywidgets as widgets
 import numpy as np
 
-from nnlib.digits import DigitDrawing, TrainingRun, class_probabilities
+from nnlib.lessons.digits import DigitDrawing, TrainingRun, class_probabilities
+from nnlib.pictures.digits import image8_html, learning_curves_svg, probabilities_html
 
 from .base import ShowMixin, button, html_widget
 
-__all__ = ["LiveTraining", "DigitCanvas", "probabilities_html", "image8_html"]
+__all__ = ["LiveTraining", "DigitCanvas"]
 
 
 # --------------------------------------------------------------------------- live training
@@ -168,8 +169,6 @@ class LiveTraining(ShowMixin, widgets.VBox):
     def _plot_html(self) -> str:
         if not self._run.history:
             return "<div style='color:#666'>(the learning curves appear here while training)</div>"
-        from nnlib.digit_plots import learning_curves_svg
-
         return learning_curves_svg(self._run.history, epochs=self._run.epochs)
 
     def static_html(self) -> str:
@@ -177,39 +176,6 @@ class LiveTraining(ShowMixin, widgets.VBox):
 
 
 # --------------------------------------------------------------------------- digit canvas
-def image8_html(image8, cell: int = 14) -> str:
-    """An 8×8 image in [0, 1] as an HTML table of grey cells (0 = white, 1 = black)."""
-    img = np.clip(np.asarray(image8, dtype=float).reshape(8, 8), 0.0, 1.0)
-    rows = []
-    for r in range(8):
-        tds = "".join(
-            f"<td title='{img[r, c]:.2f}' style='width:{cell}px;height:{cell}px;padding:0;"
-            f"background:rgb({int(255 * (1 - img[r, c]))},{int(255 * (1 - img[r, c]))},"
-            f"{int(255 * (1 - img[r, c]))})'></td>" for c in range(8))
-        rows.append(f"<tr>{tds}</tr>")
-    return ("<table class='nnlib-image8' style='border-collapse:collapse;border:1px solid #999'>"
-            + "".join(rows) + "</table>")
-
-
-def probabilities_html(probabilities, labels=None) -> str:
-    """One horizontal bar per class (``div.nnlib-digit-prob[data-class=k]``); the top one bold."""
-    p = np.asarray(probabilities, dtype=float).reshape(-1)
-    labels = [str(k) for k in range(p.size)] if labels is None else [str(x) for x in labels]
-    best = int(np.argmax(p)) if p.size else -1
-    rows = []
-    for k, (label, value) in enumerate(zip(labels, p)):
-        top = k == best
-        rows.append(
-            f"<div class='nnlib-digit-prob{' nnlib-digit-best' if top else ''}' data-class='{k}' "
-            f"data-probability='{value:.6f}' style='display:flex;align-items:center;gap:6px;"
-            f"font-family:monospace;{'font-weight:bold' if top else ''}'>"
-            f"<span style='width:1.5em;text-align:right'>{escape(label)}</span>"
-            f"<span style='display:inline-block;height:12px;width:{200 * value:.1f}px;"
-            f"background:{'#d62728' if top else '#1f77b4'}'></span>"
-            f"<span>{value:.3f}</span></div>")
-    return "".join(rows)
-
-
 _FALLBACK = ("<div style='color:#a33'>The drawing area needs <b>ipycanvas</b> in the kernel and "
              "its JupyterLab extension in the browser. {what} You can still try the model by "
              "feeding a stroke as points: <code>view = DigitCanvas(predict); "
@@ -226,7 +192,7 @@ class DigitCanvas(ShowMixin, widgets.VBox):
     Parameters
     ----------
     model_or_predict_fn : nnlib model (``forward``) or callable ``X (1, 64) -> (1, K)``
-        Probabilities or logits (see :func:`nnlib.digits.class_probabilities`).
+        Probabilities or logits (see :func:`nnlib.lessons.digits.class_probabilities`).
     size : int, default 256
         Canvas side in pixels.
     line_width : float, default 18

@@ -6,17 +6,18 @@ from html import escape
 
 import ipywidgets as widgets
 
-from nnlib.drawing import influence_svg
-from nnlib.influence import PathExplorer
-from nnlib.trace import fmt
+from nnlib.lessons.influence import PathExplorer
+from nnlib.notation import fmt
+from nnlib.pictures.influence import influence_svg
+from nnlib.pictures.steps import TABLE_STYLE
 
-from .base import TABLE_STYLE, ShowMixin, button, html_widget
+from .base import ShowMixin, button, html_widget
 
 __all__ = ["InfluenceExplorer"]
 
 
 class InfluenceExplorer(ShowMixin, widgets.VBox):
-    """Distributed chain rule on an :class:`nnlib.influence.InfluenceDiagram`.
+    """Distributed chain rule on an :class:`nnlib.lessons.influence.InfluenceDiagram`.
 
     Notebook cell::
 
@@ -63,7 +64,7 @@ class InfluenceExplorer(ShowMixin, widgets.VBox):
     def _update(self) -> None:
         s, d = self._state, self._state.diagram
         self._diagram.value = influence_svg(d, highlight_path=s.path.names)
-        target = _short(d.nodes[s.target].label)
+        target = d.nodes[s.target].symbol
         rows = ["<tr><th>#</th><th>path</th><th>product of local derivatives</th><th>= product</th>"
                 "<th>running sum</th></tr>"]
         for n, (path, total) in enumerate(zip(s.paths, s.running)):
@@ -74,15 +75,10 @@ class InfluenceExplorer(ShowMixin, widgets.VBox):
                         f"<td>{n + 1}</td><td>{escape(s.path_text(n))}</td><td>{escape(factors)}</td>"
                         f"<td>{escape(fmt(path.product))}</td><td>{escape(fmt(total))}</td></tr>")
         self._paths.value = f"{TABLE_STYLE}<table class='nnlib-paths-table'>" + "".join(rows) + "</table>"
-        source = _short(d.nodes[s.source].label)
+        source = d.nodes[s.source].symbol
         self._total.value = (f"<div>∂{escape(target)}/∂{escape(source)} = sum over "
                              f"{len(s.paths)} path{'s' if len(s.paths) != 1 else ''} = "
                              f"<b class='nnlib-influence-sum'>{escape(fmt(s.total))}</b></div>")
 
     def static_html(self) -> str:
         return self._diagram.value + self._paths.value + self._total.value
-
-
-def _short(label: str) -> str:
-    """"g₁ = x²" -> "g₁": the symbol without its definition."""
-    return label.split(" = ")[0]

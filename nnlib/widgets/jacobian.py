@@ -1,4 +1,4 @@
-"""Jacobian explorer and gradient bridge (notebook 04): thin views over :mod:`nnlib.jacobians`."""
+"""Jacobian explorer and gradient bridge (notebook 04): thin views over :mod:`nnlib.lessons.jacobians`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from html import escape
 
 import ipywidgets as widgets
 
-from nnlib.jacobians import BridgeState, JacobianExplorerState, bridge_html, explorer_heatmap_html, vjp_html
+from nnlib.lessons.jacobians import BridgeState, JacobianExplorerState
+from nnlib.pictures.jacobians import bridge_html, explorer_heatmap_html, vjp_html
 
 from .base import ShowMixin, StepperView, html_widget
 

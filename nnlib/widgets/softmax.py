@@ -1,4 +1,4 @@
-"""Softmax explorer and subgradient explorer (notebook 05): thin views over :mod:`nnlib.subgradients`."""
+"""Softmax explorer and subgradient explorer (notebook 05): thin views over :mod:`nnlib.lessons.subgradients`."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from html import escape
 
 import ipywidgets as widgets
 
-from nnlib.subgradients import (KINK_FUNCTIONS, SubgradientState, softmax_bars_svg, softmax_heatmap_html,
-                                softmax_state, subgradient_svg)
+from nnlib.lessons.subgradients import KINK_FUNCTIONS, SubgradientState, softmax_state
+from nnlib.pictures.subgradients import (softmax_bars_svg, softmax_heatmap_html, subgradient_svg,
+                                         subgradient_verdict_html)
 
 from .base import ShowMixin, html_widget
 
@@ -43,7 +44,7 @@ class SoftmaxExplorer(ShowMixin, widgets.VBox):
 
     @property
     def state(self):
-        """The current :class:`nnlib.subgradients.SoftmaxState`."""
+        """The current :class:`nnlib.lessons.subgradients.SoftmaxState`."""
         return self._state
 
     def _on_slider(self, _change) -> None:
@@ -103,7 +104,7 @@ class SubgradientExplorer(ShowMixin, widgets.VBox):
 
     def _update(self) -> None:
         self._plot.value = subgradient_svg(self._state)
-        self._verdict.value = self._state.verdict_html()
+        self._verdict.value = subgradient_verdict_html(self._state)
 
     def static_html(self) -> str:
         return self._plot.value + f"<div>{self._verdict.value}</div>"

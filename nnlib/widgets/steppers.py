@@ -6,8 +6,8 @@ from html import escape
 
 import ipywidgets as widgets
 
-from nnlib.drawing import trace_svg
-from nnlib.trace import backward_trace, check_model, forward_trace, numerical_check
+from nnlib.lessons.trace import backward_trace, check_model, forward_trace, numerical_check
+from nnlib.pictures.network import trace_svg
 
 from .base import StepperView, button, html_widget
 
@@ -36,7 +36,7 @@ class ForwardStepper(StepperView):
 
     @property
     def trace(self):
-        """The :class:`nnlib.trace.Trace` being shown."""
+        """The :class:`nnlib.lessons.trace.Trace` being shown."""
         return self._trace
 
 
@@ -69,7 +69,7 @@ class BackwardStepper(StepperView):
 
     @property
     def trace(self):
-        """The :class:`nnlib.trace.Trace` being shown."""
+        """The :class:`nnlib.lessons.trace.Trace` being shown."""
         return self._trace
 
     def _update(self) -> None:

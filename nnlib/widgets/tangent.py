@@ -6,9 +6,11 @@ from html import escape
 
 import ipywidgets as widgets
 
-from nnlib.plotting import figure_to_svg, new_figure, plot_tangent, tangent_approximation
+from nnlib.lessons.tangent import tangent_approximation
+from nnlib.pictures.plots import figure_to_svg, new_figure, plot_tangent
+from nnlib.pictures.steps import TABLE_STYLE
 
-from .base import TABLE_STYLE, ShowMixin, html_widget
+from .base import ShowMixin, html_widget
 
 __all__ = ["TangentExplorer"]
 
@@ -62,7 +64,7 @@ class TangentExplorer(ShowMixin, widgets.VBox):
 
     @property
     def state(self):
-        """The current :class:`nnlib.plotting.TangentApproximation`."""
+        """The current :class:`nnlib.lessons.tangent.TangentApproximation`."""
         return tangent_approximation(self._f, self._df, self._x_slider.value, self._dx_slider.value)
 
     def _on_change(self, _change) -> None:
