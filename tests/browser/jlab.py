@@ -70,18 +70,23 @@ ACTIVE_NOTEBOOK = f"{ACTIVE_PANEL} .jp-Notebook"
 
 # --- opening and running ------------------------------------------------------------------------
 
+_KERNEL_IDLE = """() => {
+    const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+    const indicator = panel && panel.querySelector('.jp-Notebook-ExecutionIndicator');
+    const status = [...document.querySelectorAll('.jp-StatusBar-TextItem')]
+        .map(item => item.textContent).join(' ');
+    return !!indicator && indicator.dataset.status === 'idle' && /\\|\\s*Idle/.test(status);
+}"""
+
+
+def kernel_idle(page):
+    """Whether the open notebook's kernel is connected and idle right now."""
+    return page.evaluate(_KERNEL_IDLE)
+
+
 def wait_for_kernel_idle(page, timeout=60):
     """Wait until the open notebook's kernel is connected and idle (status bar says "Idle")."""
-    page.wait_for_function(
-        """() => {
-            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
-            const indicator = panel && panel.querySelector('.jp-Notebook-ExecutionIndicator');
-            const status = [...document.querySelectorAll('.jp-StatusBar-TextItem')]
-                .map(item => item.textContent).join(' ');
-            return indicator && indicator.dataset.status === 'idle' && /\\|\\s*Idle/.test(status);
-        }""",
-        timeout=timeout * 1000,
-    )
+    page.wait_for_function(_KERNEL_IDLE, timeout=timeout * 1000)
 
 
 def open_lab(page, server_url, workspace="browser-tests", timeout=60):
@@ -139,12 +144,14 @@ def code_cell_states(page):
     )
 
 
-def run_all_cells(page, timeout=90, settle=3.0):
+def run_all_cells(page, timeout=90, settle=8.0):
     """Run → Run All Cells, then wait until every non-empty code cell has run and the kernel is idle.
 
-    Returns the code cells that never ran (empty when all did): if the kernel stays idle for
-    ``settle`` seconds while cells still show "[ ]", execution was aborted (a failing cell without
-    the raises-exception tag) and waiting longer would not help. Raises TimeoutError after
+    Returns the code cells that never ran (empty when all did): if no cell shows "[*]" and the
+    kernel stays idle for ``settle`` seconds while cells still show "[ ]", execution was aborted (a
+    failing cell without the raises-exception tag) and waiting longer would not help. Both signs
+    are needed: on a loaded machine the kernel goes idle between two queued cells, and the front
+    end can lag seconds behind the kernel in redrawing the prompts. Raises TimeoutError after
     ``timeout`` seconds of running.
     """
     click_menu(page, "Run", "Run All Cells")
@@ -157,7 +164,7 @@ def run_all_cells(page, timeout=90, settle=3.0):
         if not pending:
             wait_for_kernel_idle(page, timeout=max(1, deadline - time.monotonic()))
             return []
-        if running:
+        if running or not kernel_idle(page):
             idle_since = None
         elif idle_since is None:
             idle_since = time.monotonic()
