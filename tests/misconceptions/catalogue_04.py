@@ -1,0 +1,4 @@
+from .harness import Entry  # noqa: F401
+
+NOTEBOOK = "04_jacobian_backprop.ipynb"
+ENTRIES = []

@@ -1,0 +1,4 @@
+from .harness import Entry  # noqa: F401
+
+NOTEBOOK = "06_digit_recognition.ipynb"
+ENTRIES = []
