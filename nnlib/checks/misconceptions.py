@@ -119,8 +119,10 @@ def _explain_scale(c, expected, n=None):
                  f"of once (or once instead of {k} times), or a count ({k} examples, paths "
                  f"or terms) multiplied in or divided out by mistake.")
     else:
-        cause = ("the structure is right but a constant factor is off: look for a missing "
-                 "or extra factor (a 1/N, a learning rate, a 2 from a square, a count).")
+        # no simple factor: naming a 1/N or a learning rate here would be a guess
+        cause = ("the structure is right but one factor common to every entry is off: find the "
+                 "term of your formula that multiplies everything (a scale, a count, a derivative "
+                 "evaluated at the wrong point) and compare it with the expected formula.")
     if c < 0:
         cause += " The factor is negative, so the sign is flipped as well."
     return text, cause
