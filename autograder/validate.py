@@ -64,6 +64,26 @@ def check(nb):
     return results
 
 
+def crashed_cells(nb):
+    """[(label, message)] for the code cells that are not tests and raised an error.
+
+    A test can only report what it sees: when the answer it relies on crashed in an earlier
+    cell (a training loop calling the student's backward), that crash is the real news.
+    """
+    crashed = []
+    for index, cell in enumerate(nb.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or (meta.get("grade") and not meta.get("solution")):
+            continue
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                first = next((line for line in cell.source.splitlines() if line.strip()), "")
+                label = meta.get("grade_id") or f"cell {index} ({first[:60]})"
+                crashed.append((label, _ANSI.sub("", f"{output.ename}: {output.evalue}")))
+                break
+    return crashed
+
+
 def validate(path, cell_timeout=60, out=print):
     """Run, print a report, return the exit status (0: every test passes)."""
     nb = run_notebook(path, cell_timeout)
@@ -71,6 +91,9 @@ def validate(path, cell_timeout=60, out=print):
     if not results:
         out(f"{path}: no graded test cells found (is this an nbgrader notebook?)")
         return 1
+    for label, message in crashed_cells(nb):
+        out(f"ERROR {label} raised an error (the tests after it may fail because of it)")
+        out("      " + message.strip().replace("\n", "\n      "))
     failed = [r for r in results if not r[2]]
     for grade_id, points, passed, message in results:
         out(f"{'PASS' if passed else 'FAIL'}  {grade_id} ({points:g} pt)")
