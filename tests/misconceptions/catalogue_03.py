@@ -73,4 +73,18 @@ ENTRIES = [
                       "    return new")], names="in place"),
     Entry("c-list", "gradient_descent_step", "test_gradient_descent_step",
           sub=[(STEP, "return [value - eta * grads[name] for name, value in params.items()]")], names="dict"),
+    # --- messages of later checks, reached by answers right on the first quantity checked
+    Entry("b-db2-no-slope", "backward_loops", "test_backward_loops_output",
+          sub=[("db2[j] = dz2[j]", "db2[j] = dDiv_dy")], names="∂Div/∂b_j = ∂Div/∂z_j"),
+    Entry("b-output-slope-missing-seen-below", "backward_loops", "test_backward_loops_hidden",
+          sub=[("dz2[j] = y2[j] * (1.0 - y2[j]) * dDiv_dy", "dz2[j] = dDiv_dy")],
+          names="so the error reaching the hidden layer is wrong too"),
+    Entry("b-hidden-slope-at-y", "backward_loops", "test_backward_loops_hidden",
+          sub=[("dz1 = y1[i] * (1.0 - y1[i]) * dDiv_dy1",
+                "dz1 = nnlib.sigmoid(y1[i]) * (1.0 - nnlib.sigmoid(y1[i])) * dDiv_dy1")],
+          names="slopes at y instead of z (σ"),
+    Entry("c-bias-uphill", "gradient_descent_step", "test_gradient_descent_step",
+          sub=[("return {name: value - eta * grads[name] for name, value in params.items()}",
+                "return {name: value + eta * grads[name] if name.startswith('b') else value - eta * grads[name]\n"
+                "            for name, value in params.items()}")], names="notes' bias line"),
 ]

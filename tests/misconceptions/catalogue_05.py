@@ -99,4 +99,7 @@ ENTRIES = [
           sub=[("dZ = np.zeros_like(Z)", "dZ = np.zeros(Z.shape, dtype=int)")], not_names=("tie",)),
     Entry("f-argmin", "max_backward", "test_max_backward",
           sub=[("np.argmax(Z, axis=1)", "np.argmin(Z, axis=1)")], names="maximum"),
+    Entry("b-diagonal-formula-by-row", "softmax_jacobian", "test_softmax_jacobian",
+          sub=[("return np.diag(y) - np.outer(y, y)", "return np.tile(y * (1 - y), (len(y), 1)).T")],
+          names="(by row)"),
 ]

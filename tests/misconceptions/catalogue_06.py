@@ -96,4 +96,8 @@ ENTRIES = [
     Entry("e-missing-key", "hyperparameters", "test_accuracy_threshold",
           source=HYPER + 'HYPER = {"hidden": 8, "epochs": 1, "batch_size": 16, "learning_rate": 0.5}\n',
           names="must be a dict with the keys"),
+    Entry("c-no-lr", "sgd_train", "test_sgd_train",
+          sub=[("params[name] -= lr * grads[name]", "params[name] -= grads[name]")], names="forgot the learning rate"),
+    Entry("c-biases-never-updated", "sgd_train", "test_sgd_train",
+          sub=[("for name in params:", "for name in (\"W1\", \"W2\"):")], names="did not change"),
 ]

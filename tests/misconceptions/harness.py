@@ -10,6 +10,7 @@ notebook in one worker process (see ``worker.py``) and returns each entry's outc
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -147,3 +148,45 @@ def verdict(entry, outcome):
     if problems:
         problems.append("the message was:\n    " + message.strip().replace("\n", "\n    "))
     return problems, hit
+
+
+def variant_explanations(path):
+    """[(grade_id, text)] of the known-mistake explanations in the visible test cells.
+
+    The string keys of the dicts passed as ``variants`` (for an f-string, its longest literal
+    part). Every one of them is a message a student can get, so each must be the message of
+    some catalogued wrong answer.
+    """
+    found = []
+    for cell in nt.student_version(nt.read(path)).cells:
+        if not nt.is_graded_test(cell):
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if not _isinstance_keyword(node, "variants"):
+                continue
+            for key in node.value.keys if isinstance(node.value, ast.Dict) else ():
+                text = _literal_text(key)
+                if text:
+                    found.append((nt.nbgrader(cell)["grade_id"], text))
+    return found
+
+
+def _isinstance_keyword(node, name):
+    return isinstance(node, ast.keyword) and node.arg == name
+
+
+def _literal_text(node):
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        parts = [v.value for v in node.values if isinstance(v, ast.Constant)]
+        return max(parts, key=len) if parts else ""
+    return ""
+
+
+def messages(outcome):
+    """Every failure message of one entry's outcome (visible and hidden parts)."""
+    texts = []
+    for test in outcome.get("tests", {}).values():
+        texts += [part["message"] for part in (test["visible"], test["hidden"]) if part]
+    return texts

@@ -18,7 +18,7 @@ import pytest
 import notebook_tools as nt
 
 from . import catalogue_01, catalogue_02, catalogue_03, catalogue_04, catalogue_05, catalogue_06
-from .harness import run_catalogue, verdict
+from .harness import messages, run_catalogue, variant_explanations, verdict
 
 TABLES = [catalogue_01, catalogue_02, catalogue_03, catalogue_04, catalogue_05, catalogue_06]
 MIN_PER_EXERCISE = 5
@@ -68,6 +68,17 @@ def test_prefix_runs_cleanly(outcomes, table):
     failures = outcomes.get(table)["prefix_failures"]
     assert not failures, "\n".join(f"{f['cell']}: {f['ename']}: {f['message'][:300]}"
                                    for f in failures)
+
+
+@pytest.mark.parametrize("table", [pytest.param(t, id=t.NOTEBOOK[:-6]) for t in TABLES])
+def test_every_variant_message_is_exercised(outcomes, table):
+    """Every known-mistake explanation in a visible test cell is the message of a catalogued
+    wrong answer (a message no wrong answer reaches is untested, or dead)."""
+    seen = "\n".join(text for outcome in outcomes.get(table)["entries"].values()
+                     for text in messages(outcome))
+    missing = [f"{gid}: {text[:100]}" for gid, text in
+               variant_explanations(nt.NOTEBOOKS_DIR / table.NOTEBOOK) if text[:50] not in seen]
+    assert not missing, "no catalogued wrong answer gets these messages:\n  " + "\n  ".join(missing)
 
 
 @pytest.mark.parametrize("table", [pytest.param(t, id=t.NOTEBOOK[:-6]) for t in TABLES])
