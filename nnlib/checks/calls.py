@@ -134,15 +134,18 @@ class unchanged:
         return False
 
 
-# calls that do a whole sum of products at once
+# calls that do a whole sum (of products) at once; the builtin sum() over a loop's generator is
+# still a loop, but np.sum / array.sum is not
 _VECTOR_CALLS = {"dot", "matmul", "einsum", "tensordot", "inner", "vdot", "outer"}
+_VECTOR_METHODS = _VECTOR_CALLS | {"sum"}
 
 
 def vectorised_operations(function):
-    """[(line, text)] of the matrix products in ``function``'s source; None when it has none.
+    """[(line, operation, text)] of the whole-array sums in ``function``'s source ([] if none).
 
-    ``@`` and calls of ``dot``, ``matmul``, ``einsum``, ``tensordot``, ``inner``, ``vdot`` and
-    ``outer`` count; elementwise arithmetic does not. An unreadable source gives ``[]``.
+    ``@``, calls of ``dot``, ``matmul``, ``einsum``, ``tensordot``, ``inner``, ``vdot`` and
+    ``outer``, and ``np.sum`` / ``array.sum`` count; elementwise arithmetic and the builtin
+    ``sum`` over a generator do not. An unreadable source gives ``[]``.
     """
     try:
         source = textwrap.dedent(inspect.getsource(function))
@@ -157,15 +160,18 @@ def vectorised_operations(function):
             name = "@"
         elif _isinstance(node, ast.Call):
             func = node.func
-            called = func.attr if _isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            name = called if called in _VECTOR_CALLS else None
+            if _isinstance(func, ast.Attribute):
+                name = func.attr if func.attr in _VECTOR_METHODS else None
+            else:
+                name = func.id if getattr(func, "id", "") in _VECTOR_CALLS else None
         if name:
             found.append((node.lineno, name, lines[node.lineno - 1].strip()))
     return sorted(set(found))
 
 
 def check_loops(function, *, name, why):
-    """Fail when ``function`` computes with matrix products where explicit loops are asked for.
+    """Fail when ``function`` sums whole arrays (``@``, ``np.dot``, ``np.sum``...) where explicit
+    loops are asked for.
 
     Parameters
     ----------

@@ -119,3 +119,17 @@ def test_coinciding_variants_are_all_named():
     """Two mistakes that give the same numbers are both named, not the first one only."""
     text = message(check_array, X * 0.5, X, name="dW", variants={"one path": X * 0.5, "lost 2": X / 2})
     assert "2 common mistakes" in text and "(1) one path OR (2) lost 2" in text
+
+
+def _np_sum(W, b, y):
+    return np.array([np.sum(W[j] * y) for j in range(len(b))]) + b
+
+
+def _builtin_sum(W, b, y):
+    return np.array([sum(W[j, i] * y[i] for i in range(len(y))) for j in range(len(b))]) + b
+
+
+def test_check_loops_names_np_sum_but_accepts_builtin_sum():
+    """np.sum over a row is a vectorised sum (named); the builtin sum over a generator is a loop."""
+    assert "uses `sum`" in _raised(lambda: check_loops(_np_sum, name="affine", why=""))
+    check_loops(_builtin_sum, name="affine", why="")

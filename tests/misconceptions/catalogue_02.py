@@ -18,6 +18,10 @@ ENTRIES = [
     Entry("a-matmul-not-loops", "affine_loops", "test_affine_loops",
           source="def affine_loops(W, b, y):\n    return W @ y + b\n",
           names="explicit loops", not_names=("transpos", "bias")),
+    Entry("a-np-sum-per-neuron", "affine_loops", "test_affine_loops",
+          sub=[("""        for i in range(D_in):
+            total += W[j, i] * y[i]       # ... plus one product per incoming connection""",
+                """        total += np.sum(W[j] * y)""")], names="uses `sum`", not_names=("bias",)),
     Entry("a-list", "affine_loops", "test_affine_loops",
           sub=[("z = np.zeros(D_out)", "z = [0.0] * D_out")], names="not a numpy array",
           not_names=("transpos", "bias")),
