@@ -64,16 +64,40 @@ def check(nb):
     return results
 
 
+def crashed_cells(nb):
+    """[(label, message)] for the code cells that are not tests and raised an error.
+
+    A test can only report what it sees: when the answer it relies on crashed in an earlier
+    cell (a training loop calling the student's backward), that crash is the real news.
+    """
+    crashed = []
+    for index, cell in enumerate(nb.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or (meta.get("grade") and not meta.get("solution")):
+            continue
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                first = next((line for line in cell.source.splitlines() if line.strip()), "")
+                label = meta.get("grade_id") or f"cell {index} ({first[:60]})"
+                crashed.append((label, _ANSI.sub("", f"{output.ename}: {output.evalue}")))
+                break
+    return crashed
+
+
 def validate(path, cell_timeout=60, out=print):
     """Run, print a report, return the exit status (0: every test passes)."""
-    return report(path, check(run_notebook(path, cell_timeout)), out)
+    nb = run_notebook(path, cell_timeout)
+    return report(path, check(nb), out, crashed=crashed_cells(nb))
 
 
-def report(path, results, out=print):
-    """Print the report of ``check``'s results; return the exit status (0: every test passes)."""
+def report(path, results, out=print, crashed=()):
+    """Print the report of ``check``'s results (after the non-test cells that ``crashed``);
+    return the exit status (0: every test passes)."""
     if not results:
         out(no_tests_line(path))
         return 1
+    for label, message in crashed:
+        out(crash_lines(label, message))
     for result in results:
         out(result_lines(*result))
     out(summary_line(results))
@@ -82,6 +106,12 @@ def report(path, results, out=print):
 
 def no_tests_line(path):
     return f"{path}: no graded test cells found (is this an nbgrader notebook?)"
+
+
+def crash_lines(label, message):
+    """A non-test cell's error, indented like a failed test's message."""
+    return (f"ERROR {label} raised an error (the tests after it may fail because of it)\n      "
+            + message.strip().replace("\n", "\n      "))
 
 
 def result_lines(grade_id, points, passed, message):
@@ -117,8 +147,8 @@ def lab_answer(path, cell_timeout=60):
     from html import escape
 
     notebook = run_notebook(path, cell_timeout)
-    results = check(notebook)
-    if report(path, results, out=lambda line: None) == 0:
+    results, crashed = check(notebook), crashed_cells(notebook)
+    if report(path, results, out=lambda line: None, crashed=crashed) == 0:
         return {"success": True, "value": {}}
     if not results:
         return {"success": True, "value": {"failed": [{"source": "", "error": escape(no_tests_line(path))}]}}
@@ -128,6 +158,8 @@ def lab_answer(path, cell_timeout=60):
                 for cell in notebook.cells}
     failed = [{"source": "".join(headings[result[0]]) or result[0], "error": result_lines(*result)}
               for result in results if not result[2]]
+    if crashed:   # the crash that explains the failures comes first, as in the command's report
+        failed.insert(0, {"source": "", "error": "\n".join(crash_lines(*c) for c in crashed)})
     failed[-1]["error"] += "\n\n" + summary_line(results)
     for entry in failed:
         entry["error"] = escape(entry["error"])  # the button shows it as HTML

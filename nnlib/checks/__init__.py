@@ -50,7 +50,10 @@ Modules, one concern each:
 - ``messages``       how values and a failure are written;
 - ``values``         reading an answer as numbers and comparing numbers;
 - ``frozen``         numpy's callables captured at import time;
-- ``forbidden``      ``forbid`` and ``ForbiddenCall``.
+- ``forbidden``      ``forbid`` and ``ForbiddenCall``;
+- ``calls``          how a test calls the answer: ``earlier_answers`` (a crash in an earlier
+                     exercise's function names that exercise), ``unchanged`` (inputs modified
+                     in place), ``check_loops`` (matrix products where loops are asked for).
 
 Examples
 --------
@@ -67,7 +70,9 @@ AssertionError: Z is not right: its sign is flipped (it equals -1 times the expe
   Likely cause: a minus sign too many or too few — e.g. (d - y) instead of (y - d), or a gradient step taken uphill.
 """
 
+from .calls import check_loops, earlier_answers, unchanged
 from .comparisons import check_array, check_scalar, check_shape
 from .forbidden import ForbiddenCall, forbid
 
-__all__ = ["check_array", "check_scalar", "check_shape", "forbid", "ForbiddenCall"]
+__all__ = ["check_array", "check_scalar", "check_shape", "check_loops", "earlier_answers",
+           "unchanged", "forbid", "ForbiddenCall"]

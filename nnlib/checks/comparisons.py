@@ -127,7 +127,8 @@ def _truncation_failure(got, arr, exp, name, rtol, atol, hint):
                         "results were stored into it; create it with dtype=float.", hint=hint)
 
 
-def check_array(got, expected, *, name="dW", rtol=1e-6, atol=1e-9, variants=None, hint=None):
+def check_array(got, expected, *, name="dW", rtol=1e-6, atol=1e-9, variants=None, hint=None,
+                nonfinite=None, batch_size=None):
     """Check that ``got`` is a numpy array equal to ``expected`` (shape and values).
 
     Parameters
@@ -146,6 +147,14 @@ def check_array(got, expected, *, name="dW", rtol=1e-6, atol=1e-9, variants=None
         built-in variants.
     hint : str, optional
         One more sentence added to any failure message.
+    nonfinite : str, optional
+        The likely cause of a NaN or inf in this answer, in the terms of the formula being
+        checked (e.g. "a softmax without its max shift"). Without it the message names no
+        particular function, only what produces NaN and inf.
+    batch_size : int, optional
+        N, when the answer's rows are the N examples of a batch: an answer N or 1/N times the
+        expected one is then named as a missing or extra 1/N. Without it no factor is blamed
+        on the batch (the rows of a dW are neurons, not examples).
 
     Returns
     -------
@@ -191,11 +200,12 @@ def check_array(got, expected, *, name="dW", rtol=1e-6, atol=1e-9, variants=None
     exp = as_float(expected)
     if exp is None:
         raise TypeError(f"check_array: expected value for {name} is not numeric: {expected!r}")
+    n = _batch(batch_size, "check_array")     # checked up front: a test author's mistake
     failure, got_arr, notes = _as_answer_array(got, exp, name, rtol, atol, hint)
     if failure is not None:
         raise failure
 
-    failure = _non_finite_failure(got_arr, exp, name, hint, notes)
+    failure = _non_finite_failure(got_arr, exp, name, hint, notes, nonfinite)
     if failure is not None:
         raise failure
     if got_arr.shape != exp.shape:
@@ -203,13 +213,21 @@ def check_array(got, expected, *, name="dW", rtol=1e-6, atol=1e-9, variants=None
         raise wrong_answer(name, summary, exp, got_arr, cause=cause, hint=hint, extra=notes)
     if all_close(got_arr, exp, rtol, atol):
         return None
-    summary, cause = (match_values(got_arr, exp, rtol, atol, variants)
+    summary, cause = (match_values(got_arr, exp, rtol, atol, variants, n)
                       or (_differ_summary(got_arr, exp, rtol, atol, notes), None))
     raise wrong_answer(name, summary, exp, got_arr, error=max_error(got_arr, exp), cause=cause,
                        hint=hint, extra=notes)
 
 
-def _non_finite_failure(got_arr, exp, name, hint, notes):
+def _batch(batch_size, who):
+    """``batch_size`` as an int (None when not given); a TypeError for anything else."""
+    if batch_size is not None and (_isinstance(batch_size, bool) or not _isinstance(
+            batch_size, (int, np_generic)) or int(batch_size) != batch_size or batch_size < 1):
+        raise TypeError(f"{who}: batch_size must be a positive whole number, got {batch_size!r}")
+    return None if batch_size is None else int(batch_size)
+
+
+def _non_finite_failure(got_arr, exp, name, hint, notes, nonfinite=None):
     """The failure for NaN or inf where the answer is finite, else None."""
     with np_errstate(all="ignore"):
         bad = ~np_isfinite(got_arr)
@@ -224,7 +242,7 @@ def _non_finite_failure(got_arr, exp, name, hint, notes):
         first = np_unravel_index(int(np_argmax(bad.reshape(-1))), got_arr.shape)
         where = f" (first at index {format_index(first)})"
     return wrong_answer(name, f"it contains {what} in {count} of {got_arr.size} entries{where}.",
-                        exp, got_arr, cause=OVERFLOW, hint=hint, extra=notes)
+                        exp, got_arr, cause=nonfinite or OVERFLOW, hint=hint, extra=notes)
 
 
 def _differ_summary(got_arr, exp, rtol, atol, notes):
@@ -244,7 +262,7 @@ def _differ_summary(got_arr, exp, rtol, atol, notes):
 
 
 def check_scalar(got, expected, *, name="loss", rtol=1e-6, atol=1e-9, variants=None, hint=None,
-                 batch_size=None):
+                 batch_size=None, nonfinite=None):
     """Check that ``got`` is a single number equal to ``expected``.
 
     Python ints and floats, numpy scalars and 0-d arrays count as numbers; a list,
@@ -268,6 +286,8 @@ def check_scalar(got, expected, *, name="loss", rtol=1e-6, atol=1e-9, variants=N
         N, the number of examples the number was computed from (for a loss or a mean).
         When given, an answer N or 1/N times the expected one is named as a missing or
         extra 1/N (a sum where the mean was meant, or the mean taken twice).
+    nonfinite : str, optional
+        The likely cause of a NaN or inf in this answer (see ``check_array``).
 
     Returns
     -------
@@ -312,12 +332,8 @@ def check_scalar(got, expected, *, name="loss", rtol=1e-6, atol=1e-9, variants=N
                         f"got {expected!r}")
     exp = exp.reshape(())
     # checked up front: a test author's mistake must show even when the answer is right
-    if batch_size is not None and (_isinstance(batch_size, bool) or not _isinstance(
-            batch_size, (int, np_generic)) or int(batch_size) != batch_size or batch_size < 1):
-        raise TypeError(f"check_scalar: batch_size must be a positive whole number, "
-                        f"got {batch_size!r}")
-    n = None if batch_size is None else int(batch_size)
-    failure, value = _as_answer_number(got, exp, name, rtol, atol, hint)
+    n = _batch(batch_size, "check_scalar")
+    failure, value = _as_answer_number(got, exp, name, rtol, atol, hint, nonfinite)
     if failure is not None:
         raise failure
     if all_close(value, exp, rtol, atol):
@@ -329,7 +345,7 @@ def check_scalar(got, expected, *, name="loss", rtol=1e-6, atol=1e-9, variants=N
                        hint=hint)
 
 
-def _as_answer_number(got, exp, name, rtol, atol, hint):
+def _as_answer_number(got, exp, name, rtol, atol, hint, nonfinite=None):
     """(failure, got as a 0-d float array): a failure when ``got`` is not one finite number."""
     kind = "a number"
     if got is None:
@@ -351,8 +367,8 @@ def _as_answer_number(got, exp, name, rtol, atol, hint):
                             exp, hint=hint), None
     value = value.reshape(())
     if not math.isfinite(float(value)):
-        return wrong_answer(name, f"it is {format_number(value)}.", exp, value, cause=OVERFLOW,
-                            hint=hint), None
+        return wrong_answer(name, f"it is {format_number(value)}.", exp, value,
+                            cause=nonfinite or OVERFLOW, hint=hint), None
     return None, value
 
 

@@ -19,10 +19,13 @@ _AssertionError = builtins.AssertionError
 _SMALL = 24            # arrays with at most this many entries are shown whole
 _LINE = 96
 
-# The likely cause of a NaN or inf in an answer.
-OVERFLOW = ("overflow: np.exp(z) is inf for z > 709, and inf/inf or inf - inf is NaN — subtract "
-            "the row maximum before exp (softmax is unchanged by it); or log(0) = -inf, and "
-            "0 * -inf = NaN — clip probabilities away from 0 or use a log-sum-exp.")
+# The likely cause of a NaN or inf when the caller names none. It names no particular function:
+# the same NaN comes from a softmax without its max shift, a sigmoid written exp(z)/(1 + exp(z)),
+# or a log of something that contains 0 — only the test cell knows which formula it checks, and
+# says so with ``nonfinite=``.
+OVERFLOW = ("an overflow or a log(0) on the way: np.exp(z) is inf for z > 709 (and inf/inf, "
+            "inf - inf are NaN), np.log(0) is -inf (and 0 * -inf is NaN). Print the intermediate "
+            "arrays of your function for this input to find the first inf or NaN.")
 
 
 def format_number(x):

@@ -119,8 +119,10 @@ def _explain_scale(c, expected, n=None):
                  f"of once (or once instead of {k} times), or a count ({k} examples, paths "
                  f"or terms) multiplied in or divided out by mistake.")
     else:
-        cause = ("the structure is right but a constant factor is off: look for a missing "
-                 "or extra factor (a 1/N, a learning rate, a 2 from a square, a count).")
+        # no simple factor: naming a 1/N or a learning rate here would be a guess
+        cause = ("the structure is right but one factor common to every entry is off: find the "
+                 "term of your formula that multiplies everything (a scale, a count, a derivative "
+                 "evaluated at the wrong point) and compare it with the expected formula.")
     if c < 0:
         cause += " The factor is negative, so the sign is flipped as well."
     return text, cause
@@ -154,16 +156,27 @@ def _candidate_factors(got, expected, n):
 
 
 def _caller_variant(got, expected, rtol, atol, variants):
-    """The caller's own explanation, when ``got`` equals one of its wrong ``variants``."""
+    """The caller's own explanation, when ``got`` equals one or more of its wrong ``variants``.
+
+    Two mistakes can give the same numbers on one input (feeding Z forward and applying no
+    activation agree on the output; a sum over K classes and a mean over N*K entries agree when
+    N = 1). Naming only the first would be a guess, so every matching explanation is given.
+    """
+    found = []
     for explanation, wrong in (variants or {}).items():
         wrong_arr = as_float(wrong)
         if wrong_arr is None:
             continue
         if wrong_arr.size == got.size == 1:
             wrong_arr = wrong_arr.reshape(got.shape)
-        if _matches(got, wrong_arr, expected, rtol, atol):
-            return "it matches a common mistake.", explanation
-    return None
+        if _matches(got, wrong_arr, expected, rtol, atol) and explanation not in found:
+            found.append(explanation)
+    if not found:
+        return None
+    if len(found) == 1:
+        return "it matches a common mistake.", found[0]
+    return (f"it matches {len(found)} common mistakes, which give the same values on this input.",
+            " OR ".join(f"({k}) {text}" for k, text in enumerate(found, 1)))
 
 
 def _sign_transpose_or_zeros(got, expected, rtol, atol):
@@ -188,8 +201,8 @@ def _sign_transpose_or_zeros(got, expected, rtol, atol):
 
 def _constant_factor(got, expected, rtol, atol, n):
     """``got = c * expected`` for a factor worth naming (see ``_candidate_factors``)."""
-    if expected.ndim >= 1 and expected.size > 1:
-        n = expected.shape[0]
+    # n is the batch size only when the caller says so: the rows of a dW are neurons and the
+    # rows of a Jacobian are outputs, and a factor 2 between them is no "1/N with N = 2".
     for c in _candidate_factors(got, expected, n):
         with np_errstate(all="ignore"):
             scaled = c * expected
@@ -254,8 +267,8 @@ def match_values(got, expected, rtol, atol, variants, n=None):
     """(summary, cause) for the first wrong variant that ``got`` matches, else None.
 
     ``got`` and ``expected`` are float arrays of the same shape. The caller's ``variants``
-    are tried first, then the built-in ones in order. ``n`` is the batch size N for a single
-    number (for an array it is its number of rows).
+    are tried first, then the built-in ones in order. ``n`` is the batch size N when the
+    caller gave it (``batch_size=``); a factor N or 1/N is only named then.
     """
     found = _caller_variant(got, expected, rtol, atol, variants)
     if found is not None or not np_any(np_abs(expected) > 0):

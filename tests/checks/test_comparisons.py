@@ -162,4 +162,5 @@ def test_checks_emit_no_warnings_on_overflowing_answers():
 def test_checks_package_exports_contract():
     """The public names are exactly the contract's."""
     from nnlib import checks
-    assert checks.__all__ == ["check_array", "check_scalar", "check_shape", "forbid", "ForbiddenCall"]
+    assert checks.__all__ == ["check_array", "check_scalar", "check_shape", "check_loops",
+                              "earlier_answers", "unchanged", "forbid", "ForbiddenCall"]

@@ -31,9 +31,18 @@ def test_sign_flip_is_named():
 
 
 def test_missing_one_over_n_is_named_with_n():
-    """got = expected * N (N rows) is reported as the missing 1/N with N printed."""
-    text = message(check_array, X * 4, X, name="dY")
+    """got = expected * N, with the batch size N given, is reported as the missing 1/N."""
+    text = message(check_array, X * 4, X, name="dY", batch_size=4)
     assert "c = 4" in text and "1/N" in text and "N = 4" in text
+
+
+def test_factor_is_not_blamed_on_rows_without_batch_size():
+    """Without batch_size the rows are not taken for examples: a factor 2 on a 2-row dW (rows =
+    neurons) or a 4 on 4 rows names no 1/N (04 (b): a diagonal-only softmax Jacobian was told
+    "with N = 2 examples it may be a missing 1/N" for one example with two outputs)."""
+    two_rows = np.array([[0.1, -0.3, 0.2, 0.05], [-0.1, 0.3, -0.2, -0.05]])
+    assert "1/N" not in message(check_array, two_rows * 2, two_rows, name="dW")
+    assert "N = 4" not in message(check_array, X * 4, X, name="dY")
 
 
 def test_arbitrary_constant_factor_is_printed():
