@@ -44,6 +44,19 @@ def _limit_memory(megabytes):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def _sandbox_for(job, work):
+    """The kernel's sandbox: a copy of the submission's own files, the job's limits."""
+    from autograder.sandbox import Limits, Sandbox
+    submitted = os.path.join(work, "submitted", job["student"], job["assignment"])
+    files = sorted(os.path.join(submitted, name) for name in os.listdir(submitted)
+                   if os.path.isfile(os.path.join(submitted, name))
+                   and not os.path.islink(os.path.join(submitted, name)))
+    limits = Limits(memory_mb=int(job.get("memory_mb") or 0),
+                    cpu_seconds=int(job["notebook_timeout"]) + 60,
+                    **job.get("sandbox_limits", {}))
+    return Sandbox(files=files, limits=limits)
+
+
 def run(job: dict) -> dict:
     """Autograde the submission described by ``job``; return the result dict."""
     work = job["workdir"]
@@ -53,7 +66,9 @@ def run(job: dict) -> dict:
         "MALLOC_ARENA_MAX": "2", "MPLBACKEND": "Agg",
         "AUTOGRADER_GUARD_LOG": os.path.join(work, "guard.log"),
     })
-    _limit_memory(job.get("memory_mb"))
+    sandboxed = job.get("sandbox", True)
+    if not sandboxed:       # the kernel inherits the worker's limits (in the sandbox: its own)
+        _limit_memory(job.get("memory_mb"))
     started = time.monotonic()
     time.sleep(float(job.get("debug_sleep", 0)))      # tests: simulate a worker that hangs
 
@@ -63,24 +78,39 @@ def run(job: dict) -> dict:
                       guard=job.get("guard", True))
     cfg.CourseDirectory.assignment_id = assignment
     cfg.CourseDirectory.student_id = student
-    # Kernel sockets as files in a private folder: TCP ports picked by several kernels starting
-    # at once can collide ("Address already in use") and kill a kernel before it starts.
-    ipc_dir = tempfile.mkdtemp(prefix="agk-")
-    cfg.KernelManager.transport = "ipc"
-    cfg.KernelManager.ip = os.path.join(ipc_dir, "k")
     log = logging.getLogger("autograder.worker")
     error = None
+    box = ipc_dir = None
+    if sandboxed:
+        from autograder.sandbox import SandboxUnavailable, sandboxed_preprocessors
+        try:
+            box = _sandbox_for(job, work).open()
+            stages = cfg.Autograde.autograde_preprocessors if "autograde_preprocessors" in \
+                cfg.Autograde else Autograde.class_traits()["autograde_preprocessors"].default()
+            cfg.Autograde.autograde_preprocessors = sandboxed_preprocessors(stages, box)
+        except SandboxUnavailable as exc:
+            error = f"the sandbox could not start: {exc}"
+    else:
+        # Kernel sockets as files in a private folder: TCP ports picked by several kernels
+        # starting at once can collide ("Address already in use") and kill a kernel.
+        ipc_dir = tempfile.mkdtemp(prefix="agk-")
+        cfg.KernelManager.transport = "ipc"
+        cfg.KernelManager.ip = os.path.join(ipc_dir, "k")
     try:
-        converter = Autograde(coursedir=CourseDirectory(config=cfg), config=cfg, log=log)
-        converter.start()
+        if error is None:
+            converter = Autograde(coursedir=CourseDirectory(config=cfg), config=cfg, log=log)
+            converter.start()
     except NbGraderException as exc:
         error = f"nbgrader could not grade this submission: {exc}"
     except Exception:                          # report, never crash the batch
         error = "nbgrader failed: " + traceback.format_exc(limit=3).strip().splitlines()[-1]
-
-    shutil.rmtree(ipc_dir, ignore_errors=True)
+    finally:
+        if box is not None:
+            box.close()
+        if ipc_dir is not None:
+            shutil.rmtree(ipc_dir, ignore_errors=True)
     result = {"student": student, "assignment": assignment, "timestamp": job.get("timestamp"),
-              "grades": {}, "failures": [], "tampering": [], "notes": []}
+              "grades": {}, "failures": [], "tampering": [], "notes": [], "sandboxed": sandboxed}
     notebook = job.get("notebook", assignment)
     path = os.path.join(work, "autograded", student, assignment, notebook + ".ipynb")
     if os.path.exists(path) and error is None:
