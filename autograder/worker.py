@@ -114,24 +114,26 @@ def run(job: dict) -> dict:
     notebook = job.get("notebook", assignment)
     path = os.path.join(work, "autograded", student, assignment, notebook + ".ipynb")
     if os.path.exists(path) and error is None:
-        with Gradebook(cfg.CourseDirectory.db_url) as gb:
-            try:
-                submitted = gb.find_submission_notebook(notebook, assignment, student)
-                for grade in submitted.grades:
-                    result["grades"][grade.name] = {
-                        "auto_score": grade.auto_score, "max_score": grade.max_score,
-                        "needs_manual_grade": bool(grade.needs_manual_grade)}
-            except MissingEntry:
-                error = "the gradebook has no grades for this submission"
+        graded = nbformat.read(path, as_version=4)
+        if job.get("guard", True):
+            # scores computed here from the source notebook and the verified cells, never taken
+            # from anything the kernel could have written
+            source = nbformat.read(os.path.join(work, "source", assignment, notebook + ".ipynb"),
+                                   as_version=4)
+            result["grades"] = _preprocessors.grades_from_source(source, graded)
+        else:                  # nbgrader's stock pipeline (the bench's baseline): its own grades
+            with Gradebook(cfg.CourseDirectory.db_url) as gb:
+                try:
+                    submitted = gb.find_submission_notebook(notebook, assignment, student)
+                    for grade in submitted.grades:
+                        result["grades"][grade.name] = {
+                            "auto_score": grade.auto_score, "max_score": grade.max_score,
+                            "needs_manual_grade": bool(grade.needs_manual_grade)}
+                except MissingEntry:
+                    error = "the gradebook has no grades for this submission"
         result["autograded"] = path
-        _describe(nbformat.read(path, as_version=4), result, job)
+        _describe(graded, result, job)
     result["error"] = error
-    guard_log = os.path.join(work, "guard.log")
-    if os.path.exists(guard_log):
-        with open(guard_log, encoding="utf-8") as handle:
-            for line in handle:
-                result["tampering"].extend(json.loads(line))
-        result["tampering"] = sorted(set(result["tampering"]))
     status, reason = classify(result, job)
     result.update(status=status, reason=reason, seconds=round(time.monotonic() - started, 2))
     scores = [g["auto_score"] or 0 for g in result["grades"].values()]
@@ -141,17 +143,22 @@ def run(job: dict) -> dict:
 
 
 def _describe(nb, result, job):
-    """Collect what the preprocessors recorded and the failed tests' messages."""
+    """Collect what the preprocessors recorded: failed tests' messages, integrity findings, what
+    the guard undid (all read from the graded notebook the trusted preprocessors wrote)."""
     meta = nb.metadata.get("autograder", {})
     result["notes"] = dict(meta)
     cells = result.setdefault("cells", {})
+    integrity, undone = {}, set()
     for cell in nb.cells:
         info = cell.metadata.get("autograder", {})
         grade = cell.metadata.get("nbgrader", {})
         gid = grade.get("grade_id")
         if gid and (info.get("timed_out") or info.get("memory_error") or info.get("not_run")
-                    or info.get("kernel_died") or info.get("restored")):
-            cells[gid] = {k: v for k, v in info.items() if k != "line_offset"}
+                    or info.get("kernel_died") or info.get("restored") or info.get("integrity")):
+            cells[gid] = {k: v for k, v in info.items() if k not in ("line_offset", "undone")}
+        if gid and info.get("integrity"):
+            integrity[gid] = info["integrity"]
+        undone.update(info.get("undone", []))
         if not (grade.get("grade") and cell.cell_type == "code"):
             continue
         for output in cell.get("outputs", []):
@@ -163,6 +170,23 @@ def _describe(nb, result, job):
                 result["failures"].append({"grade_id": gid, "ename": "stderr",
                                            "message": output.text[:2000]})
                 break
+    result["integrity"] = integrity
+    result["tampering"] = sorted(undone)
+
+
+def _integrity_reason(result):
+    """'integrity: ...' for a submission whose tests or cells were interfered with, else None."""
+    notes, found = result.get("notes", {}), result.get("integrity") or {}
+    parts = []
+    if notes.get("reconciled"):
+        parts.append("cell metadata changed (restored from the source notebook: "
+                     + "; ".join(notes["reconciled"][:6]) + ")")
+    by_reason = {}
+    for gid, why in found.items():
+        by_reason.setdefault(why, []).append(gid)
+    for why, gids in by_reason.items():
+        parts.append(f"{', '.join(gids)} scored 0: {why}")
+    return ("integrity: " + "; ".join(parts)) if parts else None
 
 
 def classify(result, job):
@@ -170,6 +194,8 @@ def classify(result, job):
     notes, cells = result.get("notes", {}), result.get("cells", {})
     if result.get("error"):
         return "error", result["error"]
+    if notes.get("guard_failed"):
+        return "error", f"the grader's guard did not start in the kernel: {notes['guard_failed']}"
     if notes.get("no_metadata"):
         return "manual", ("no nbgrader cell metadata in the submitted notebook (cells copied into "
                           "a fresh notebook?): its answers cannot be matched to the tests, so it "
@@ -187,10 +213,19 @@ def classify(result, job):
         extra.append(f"tampering undone before the tests: {shown}"
                      + (f" (+{more} more)" if more > 0 else ""))
     tail = ("; " + "; ".join(extra)) if extra else ""
+    integrity = _integrity_reason(result)
+    if integrity:               # first: interference is what a reviewer must see
+        if notes.get("kernel_died"):
+            tail = f"; the kernel died while running {notes['kernel_died']}{tail}"
+        return "integrity", integrity + tail
     if notes.get("kernel_died"):
         return "crashed", (f"the kernel died while running {notes['kernel_died']} (os._exit, a "
                            f"crash, or memory beyond {job.get('memory_mb')} MB); the cells after "
                            f"it were not run and score 0{tail}")
+    if notes.get("interrupt_ignored"):
+        return "timeout", (f"{notes['interrupt_ignored']} timed out and the kernel ignored the "
+                           "interrupt (SIGINT): it was stopped, the cells after it were not run "
+                           f"and score 0{tail}")
     if notes.get("budget_exceeded"):
         return "timeout", (f"the notebook used up its {job['notebook_timeout']} s budget; cells "
                            f"from {notes['budget_exceeded']} on were not run and score 0{tail}")
