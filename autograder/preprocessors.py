@@ -148,13 +148,30 @@ class ReconcileCells(NbGraderPreprocessor):
     text.  nbgrader's own steps after this one then never meet anything they could fail on.
     """
 
+    @staticmethod
+    def _claimed(cell):
+        try:
+            meta = cell.get("metadata", {}).get("nbgrader")
+            return meta.get("grade_id") if isinstance(meta, dict) else None
+        except AttributeError:
+            return None
+
     def preprocess(self, nb, resources):
         source = {}
         for cell in source_notebook(self, resources).cells:
             gid = _grade_id(cell)
             if gid:
                 source.setdefault(gid, cell)
-        changes, kept = [], {}
+        changes = []
+        # of several cells claiming one grade_id, the one with the source's text (else the first)
+        # keeps it: a copy moved elsewhere or an answer re-pointed at a test's id loses it
+        claims = {}
+        for index, cell in enumerate(nb.cells):
+            gid = self._claimed(cell)
+            if isinstance(gid, str) and gid in source:
+                claims.setdefault(gid, []).append(index)
+        owner = {gid: next((i for i in found if nb.cells[i].source == source[gid].source), found[0])
+                 for gid, found in claims.items()}
         for index, cell in enumerate(nb.cells):
             try:
                 meta = cell.get("metadata", {}).get("nbgrader")
@@ -164,14 +181,13 @@ class ReconcileCells(NbGraderPreprocessor):
                 continue
             gid = meta.get("grade_id") if isinstance(meta, dict) else None
             original = source.get(gid) if isinstance(gid, str) else None
-            if original is None or gid in kept:
-                claims = (f" claiming {meta.get('points')} points"
-                          if isinstance(meta, dict) and meta.get("grade") else "")
+            if original is None or owner.get(gid) != index:
+                claim = (f" claiming {meta.get('points')} points"
+                         if isinstance(meta, dict) and meta.get("grade") else "")
                 why = "a second cell" if original is not None else "a cell with unknown id"
-                changes.append(f"{why} {gid!r}{claims} ignored")
+                changes.append(f"{why} {gid!r}{claim} ignored")
                 del cell.metadata["nbgrader"]
                 continue
-            kept[gid] = index
             wanted = copy.deepcopy(original.metadata["nbgrader"])
             if any(_flag(meta, key) != _flag(wanted, key) for key in _FLAGS):
                 changes.append(f"metadata of {gid!r} restored")
