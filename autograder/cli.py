@@ -194,8 +194,13 @@ def build_parser():
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
 
     p = add("bench", cmd_bench, "seconds per graded notebook and for a class of N submissions: "
-            "ours (parallel workers) vs plain serial `nbgrader autograde`; one table")
-    p.add_argument("-n", "--students", type=int, default=8, help="class size (default: %(default)s)")
+            "ours (parallel workers) vs plain serial `nbgrader autograde`; then, per notebook, "
+            "sandboxed vs unsandboxed")
+    p.add_argument("-n", "--students", type=int, default=8,
+                   help="class size (default: %(default)s; 0: only the sandbox-cost table)")
+    p.add_argument("--sandbox-rounds", type=int, default=3,
+                   help="per notebook, graded this many times with and without the sandbox "
+                        "(default: %(default)s; 0: no sandbox-cost table)")
     p.add_argument("--assignment", help="notebook to grade (default: the first one)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     return parser
