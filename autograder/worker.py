@@ -2,13 +2,16 @@
 
 The parent (autograder.grader) prepares a private nbgrader course folder for the job (the source
 notebook, the submission, a snapshot of the gradebook) so that workers never share files or a
-database: they can run in parallel processes, and later on other machines or in sandboxed kernels.
+database: they can run in parallel processes, and later on other machines.
 The worker runs real nbgrader ``Autograde`` on it (with our preprocessors), then writes
 ``result.json``: per-cell grades, the status with its reason, the failed tests' messages.  The
 parent copies the grades into the course's gradebook (one writer, no locking).
 
-Limits set here are inherited by the kernel nbgrader starts: an address-space limit (a memory
-blow-up raises MemoryError or kills the kernel, never the machine) and one BLAS thread.
+The worker is trusted; the student's kernel is not: it runs in a bubblewrap sandbox
+(autograder.sandbox) with its own limits, and talks to the worker only through its ZMQ sockets.
+The worker bounds its own address space too, so that a flood of output from the kernel costs
+this job, never the machine.  ``"sandbox": false`` in the job (``--no-sandbox``) runs the kernel
+as a plain child of the worker instead, inheriting the worker's limits: for debugging only.
 """
 
 from __future__ import annotations
@@ -64,11 +67,9 @@ def run(job: dict) -> dict:
     os.environ.update({
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "MALLOC_ARENA_MAX": "2", "MPLBACKEND": "Agg",
-        "AUTOGRADER_GUARD_LOG": os.path.join(work, "guard.log"),
     })
     sandboxed = job.get("sandbox", True)
-    if not sandboxed:       # the kernel inherits the worker's limits (in the sandbox: its own)
-        _limit_memory(job.get("memory_mb"))
+    _limit_memory(job.get("memory_mb"))
     started = time.monotonic()
     time.sleep(float(job.get("debug_sleep", 0)))      # tests: simulate a worker that hangs
 
