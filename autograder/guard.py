@@ -35,13 +35,18 @@ How (set up by :func:`install`, the first cell, before any student code runs):
   accident is graded normally; what it undid is printed on one marked line (informational only:
   the worker reports it as "tampering undone"; it never adds points).
 
+- The worker also sends one hidden **sentinel**: a test that must fail, wrapped like the others.
+  If it comes back with a valid seal, seals are being forged and no test of the notebook counts.
+
 What remains possible in-process (said plainly): code that runs *during* the test (a function the
 test calls) can rebind a checking name or module attribute for the length of that call and put it
-back before the seal (Python 3.11 has no dict watchers); code that attacks this module's own frames
-(a Python signal handler firing while the hook runs receives the hook's frame) can steal the key and
-forge seals; plagiarism of nnlib's source is invisible.  These need code aimed at this grader; it
-stays in the submission for review.  The sandbox (autograder.sandbox) bounds what any of it can do
-to anything but the submission's own grade.
+back before the seal (Python 3.11 has no dict watchers); a Python signal handler that fires while
+the hook runs receives the hook's frame and can take the HMAC states from it (there is no audit
+event for installing a signal handler) -- a notebook that then forges seals for every test is
+caught by the sentinel (tests/grading/hostile does exactly this), one that forges only for tests it
+recognises as real is not; plagiarism of nnlib's source is invisible.  All of these need code aimed
+at this grader, which stays in the submission for review; and the sandbox (autograder.sandbox)
+bounds what any of it can do to anything but the submission's own grade.
 """
 
 from __future__ import annotations

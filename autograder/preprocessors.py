@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import difflib
 import hashlib
 import hmac
 import io
@@ -41,8 +42,8 @@ import time
 import tokenize
 
 import nbformat
-from nbclient.util import ensure_async
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import ensure_async, run_sync
 from nbformat.notebooknode import NotebookNode, from_dict
 from traitlets import Float, Integer, Unicode
 
@@ -163,14 +164,16 @@ class ReconcileCells(NbGraderPreprocessor):
             if gid:
                 source.setdefault(gid, cell)
         changes = []
-        # of several cells claiming one grade_id, the one with the source's text (else the first)
-        # keeps it: a copy moved elsewhere or an answer re-pointed at a test's id loses it
+        # of several cells claiming one grade_id, the one whose text is closest to the source's
+        # keeps it (a student version's test lacks only the hidden part): an answer re-pointed at
+        # a test's id loses it
         claims = {}
         for index, cell in enumerate(nb.cells):
             gid = self._claimed(cell)
             if isinstance(gid, str) and gid in source:
                 claims.setdefault(gid, []).append(index)
-        owner = {gid: next((i for i in found if nb.cells[i].source == source[gid].source), found[0])
+        owner = {gid: max(found, key=lambda i, gid=gid: (difflib.SequenceMatcher(
+                     None, str(nb.cells[i].get("source", "")), source[gid].source).ratio(), -i))
                  for gid, found in claims.items()}
         for index, cell in enumerate(nb.cells):
             try:
@@ -288,9 +291,26 @@ class GuardCells(NbGraderPreprocessor):
                 meta = _meta(cell)
                 meta.update(token=token, original=cell.source, digest=expected_digest(wrapped))
                 cell.source = wrapped
+        tests = [i for i, c in enumerate(nb.cells) if _is_test(c)]
+        if tests:
+            nb.cells.insert(tests[-1] + 1, self._sentinel())
         return nb, resources
 
+    @staticmethod
+    def _sentinel():
+        """A hidden test that must fail, sent like any other: a valid seal for it means seals are
+        being forged (the key left the hook), and no test of the notebook counts."""
+        token = secrets.token_hex(16)
+        left, right = secrets.randbelow(10 ** 6), 10 ** 6 + secrets.randbelow(10 ** 6)
+        body = f'"""Check the result against the reference."""\nassert {left} == {right}\n'
+        wrapped = wrap_test(body, token)
+        cell = nbformat.v4.new_code_cell(wrapped)
+        cell.metadata["autograder"] = {"sentinel": True, "token": token,
+                                       "digest": expected_digest(wrapped)}
+        return cell
 
+
+NO_SEAL = "the test did not run to its end as written (no seal)"
 _SEAL_LINE = re.compile(r"^" + re.escape(_guard.SEAL_MARK) + r" ([0-9a-f]+) ([0-9a-f]{64}) (.*)$")
 _KEY_LINE = re.compile(r"^" + re.escape(_guard.KEY_MARK) + r" ([0-9a-f]{64})$", re.M)
 
@@ -332,7 +352,7 @@ def check_seal(key, token, digest, text):
     over ``digest`` and its report is clean, else the reason the test does not count."""
     seals = [m for m in map(_SEAL_LINE.match, text.splitlines()) if m and m.group(1) == token]
     if not seals:
-        return "the test did not run to its end as written (no seal)", None
+        return NO_SEAL, None
     if len(seals) > 1:
         return "the test printed its seal more than once", None
     match = seals[0]
@@ -359,7 +379,13 @@ class UnguardCells(NbGraderPreprocessor):
             errors = [f"{o.ename}: {o.evalue}" for o in guard[0].get("outputs", [])
                       if o.output_type == "error"]
             _meta(nb)["guard_failed"] = (errors[0] if errors else "it printed no key")[:300]
-        nb.cells = [c for c in nb.cells if not c.metadata.get("autograder", {}).get("guard")]
+        for cell in [c for c in nb.cells if c.metadata.get("autograder", {}).get("sentinel")]:
+            meta = cell.metadata["autograder"]
+            if key is not None and check_seal(key, meta["token"], meta["digest"],
+                                              _stream_text(cell))[1] is not None:
+                _meta(nb)["forged"] = True        # a valid seal: made with the stolen key
+        nb.cells = [c for c in nb.cells if not c.metadata.get("autograder", {}).get("guard")
+                    and not c.metadata.get("autograder", {}).get("sentinel")]
         for cell in nb.cells:
             meta = cell.metadata.get("autograder", {})
             if "token" not in meta:
@@ -368,19 +394,21 @@ class UnguardCells(NbGraderPreprocessor):
             undone = _undone(_stream_text(cell))
             if undone:
                 meta["undone"] = undone
-            self._verify(cell, meta, key, token, digest)
+            self._verify(cell, meta, key, token, digest, nb.metadata.get("autograder", {}))
             _strip_seals(cell)
             cell.source = meta.pop("original")
             meta["line_offset"] = HEAD_LINES
         return nb, resources
 
     @staticmethod
-    def _verify(cell, meta, key, token, digest):
+    def _verify(cell, meta, key, token, digest, notes):
         outputs = cell.get("outputs", [])
         failed = [o for o in outputs if o.output_type == "error"]
         if failed or any(meta.get(k) for k in ("not_run", "kernel_died", "timed_out")):
             return                      # an ordinary failure: no points, nothing to verify
-        if key is None:
+        if notes.get("forged"):
+            verdict = "a hidden test that must fail came back sealed: seals are being forged"
+        elif key is None:
             verdict = "the grader's guard did not start in the kernel"
         else:
             verdict, _ = check_seal(key, token, digest, _stream_text(cell))
@@ -456,6 +484,18 @@ class BudgetedExecute(Execute):
             return self.timeout
         return max(1, int(min(self.timeout or remaining, remaining) + 0.999))
 
+    def _interrupt_was_ignored(self, cell, resources, began):
+        where = _grade_id(cell) or "a cell"
+        self._stopped = (f"the kernel ignored the interrupt after {where} timed out and was "
+                         "stopped; this cell was not run")
+        _meta(self.nb)["interrupt_ignored"] = where
+        _meta(cell)["timed_out"] = round(time.monotonic() - began, 1)
+        cell.outputs = list(cell.get("outputs", [])) + [nbformat.v4.new_output(
+            "error", ename="CellTimeoutError",
+            evalue="timed out; the kernel ignored the interrupt and was stopped",
+            traceback=["CellTimeoutError: timed out (the kernel ignored the interrupt)"])]
+        return cell
+
     def _skip(self, cell, why):
         if cell.cell_type != "code":
             return
@@ -478,18 +518,15 @@ class BudgetedExecute(Execute):
         self._ran_a_cell = True
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
+        except CellTimeoutError:
+            # the kernel replied to the interrupt but never went idle: the code still runs
+            self.log.warning("The kernel did not stop after the interrupt; stopping it")
+            run_sync(self.km.shutdown_kernel)(now=True)
+            return self._interrupt_was_ignored(cell, resources, began), resources
         except DeadKernelError:
-            where = _grade_id(cell) or f"cell {index}"
             if self._interrupt_ignored:
-                self._stopped = (f"the kernel ignored the interrupt after {where} timed out and "
-                                 "was stopped; this cell was not run")
-                _meta(self.nb)["interrupt_ignored"] = where
-                _meta(cell)["timed_out"] = round(time.monotonic() - began, 1)
-                cell.outputs = list(cell.get("outputs", [])) + [nbformat.v4.new_output(
-                    "error", ename="CellTimeoutError",
-                    evalue="timed out; the kernel ignored the interrupt and was stopped",
-                    traceback=["CellTimeoutError: timed out (the kernel ignored the interrupt)"])]
-                return cell, resources
+                return self._interrupt_was_ignored(cell, resources, began), resources
+            where = _grade_id(cell) or f"cell {index}"
             self._stopped = f"the kernel died while running {where}; this cell was not run"
             _meta(self.nb)["kernel_died"] = where
             cell.outputs = list(cell.get("outputs", [])) + [nbformat.v4.new_output(

@@ -82,6 +82,13 @@ def _processes_with(marker):
     return found
 
 
+def _outputs(path):
+    """Everything the notebook's cells printed (not their source)."""
+    nb = nbformat.read(path, as_version=4)
+    return "\n".join(o.get("text", "") + str(o.get("evalue", "")) for c in nb.cells
+                     if c.cell_type == "code" for o in c.outputs)
+
+
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     _sandbox_or_skip()
@@ -94,10 +101,11 @@ def hostile(tmp_path_factory):
     listener = Listener()
     victim = subprocess.Popen(["sleep", "300"], start_new_session=True)
     marker = f"agk-linger-{uuid.uuid4().hex}"
-    ctx = Context(course_root=str(course.root), repo=str(REPO), port=listener.port,
-                  victim=victim.pid, marker=marker, late_file=str(base / "late.txt"))
-    made = make_class(source, release, ctx)
     try:
+        ctx = Context(course_root=str(course.root), repo=str(REPO), port=listener.port,
+                      victim=victim.pid, marker=marker, late_file=str(base / "late.txt"),
+                      home=str(Path.home()))
+        made = make_class(source, release, ctx)
         # the honest students alone first
         inbox = base / "inbox"
         for student in ("honest_a", "honest_b"):
@@ -164,7 +172,7 @@ def test_nothing_outside_the_sandbox_changed(hostile):
 def test_no_attack_reached_anything_outside(hostile):
     """Every attempt of the escape notebook was blocked; no later kernel ran a planted file."""
     course = hostile["course"]
-    texts = {s: Path(r["autograded"]).read_text() for s, r in hostile["results"].items()
+    texts = {s: _outputs(r["autograded"]) for s, r in hostile["results"].items()
              if r.get("autograded")}
     escape = texts["escape"]
     assert "ESCAPED" not in escape, [l for l in escape.splitlines() if "ESCAPED" in l]

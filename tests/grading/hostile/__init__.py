@@ -32,6 +32,7 @@ class Context:
     victim: int          # a process the test started ("another student's kernel")
     marker: str          # unique string in the lingering process's command line
     late_file: str       # a host path the lingering process tries to write after grading
+    home: str            # the grading user's home folder
 
 
 # Prints one line per attempt: "ESCAPED: ..." when something outside the kernel was reached.
@@ -51,7 +52,7 @@ def _do(what, attempt):
         print(f"stopped: {what}: {type(error).__name__}: {error}"[:200])
 '''
 
-ESCAPE = TRY + '''
+ESCAPE = '''
 import os, socket, sqlite3, signal, subprocess, threading, time
 ROOT, REPO = {root!r}, {repo!r}
 
@@ -81,7 +82,13 @@ import nnlib.checks
 _try("open nnlib's checks for writing", lambda: open(nnlib.checks.__file__, "a").close())
 _try("open nnlib's package folder for a new file",
      lambda: open(os.path.join(os.path.dirname(nnlib.__file__), "pwn.py"), "x").close())
-_try("read the grader's home", lambda: os.listdir("/root"))
+def _home():
+    # the sandbox shows the Python installation at its own path (it may live in this home)
+    names = [n for n in os.listdir({home!r}) if n != ".pyenv"]
+    if not names:
+        raise PermissionError("only the Python installation is visible")
+    return names
+_try("list the grader's home", _home)
 if os.environ.get("HOME") == "/home/student":     # only inside the sandbox: its own private home
     _do("plant an IPython startup file for later kernels", lambda: (
         os.makedirs(os.path.expanduser("~/.ipython/profile_default/startup"), exist_ok=True),
@@ -192,6 +199,44 @@ _fake.restore = _restore
 sys.modules["autograder.guard"] = autograder.guard = _fake
 '''
 
+# The residual the guard's docstring admits, carried out: a Python signal handler firing while the
+# sealing hook runs gets the hook's frame, and from it the HMAC states; every test cell is then
+# replaced by a print of a seal forged for the code as sent.  Only the hidden sentinel (a test that
+# must fail, sealed all the same) shows it.
+KEY_THEFT = '''
+import re, signal, sys, time
+from autograder.guard import SEAL_MARK, code_digest, seal_message
+_stolen = {}
+def _grab(signum, frame):
+    while frame is not None:
+        sign = frame.f_locals.get("sign") if frame.f_code.co_name == "sealer" else None
+        if sign is not None:
+            _stolen.update(zip(sign.__code__.co_freevars, (c.cell_contents for c in sign.__closure__)))
+        frame = frame.f_back
+_previous = signal.signal(signal.SIGALRM, _grab)
+signal.setitimer(signal.ITIMER_REAL, 0.0001, 0.0001)
+_started = time.monotonic()
+while "inner" not in _stolen and time.monotonic() - _started < 3:
+    sys.audit("autograder.enter", 0)
+signal.setitimer(signal.ITIMER_REAL, 0)
+signal.signal(signal.SIGALRM, _previous)
+
+def _forge(lines):
+    text = "".join(lines)
+    found = re.search(r"autograder.enter', '([0-9a-f]+)'", text)
+    if not found or "inner" not in _stolen:
+        return lines
+    token, report = found.group(1), "((), ())"
+    digest = code_digest(compile(text, "<cell>", "exec", dont_inherit=True))
+    inner = _stolen["inner"].copy()
+    inner.update(seal_message(token, digest, report))
+    outer = _stolen["outer"].copy()
+    outer.update(inner.digest())
+    return [f"print({SEAL_MARK + ' ' + token + ' ' + outer.hexdigest() + ' ' + report!r})\\n"]
+get_ipython().input_transformers_cleanup.append(_forge)
+print("key stolen:", "inner" in _stolen)
+'''
+
 TRACE = ("    import sys\n    def tracer(frame, event, arg):\n        return tracer\n"
          "    sys.settrace(tracer)\n    return 1.0 / (1.0 + np.exp(-args[0]))")
 
@@ -255,12 +300,13 @@ def make_class(source_nb, release_nb, ctx: Context):
     made["honest_b"], _ = _filled(source_nb, release_nb, wrong=("sigmoid", "mean_loss"))
 
     nb, _ = _filled(source_nb, release_nb)
-    _add_after_imports(nb, ESCAPE.format(root=ctx.course_root, repo=ctx.repo, port=ctx.port,
+    _add_after_imports(nb, TRY + ESCAPE.format(root=ctx.course_root, repo=ctx.repo, port=ctx.port,
                                          victim=ctx.victim, marker=ctx.marker,
-                                         late=ctx.late_file))
+                                         late=ctx.late_file, home=ctx.home))
     made["escape"] = nb
 
     for student, attack in (("input_hook", INPUT_HOOK), ("ast_hook", AST_HOOK),
+                            ("key_theft", KEY_THEFT),
                             ("import_hook", IMPORT_HOOK), ("guard_replace", GUARD_REPLACE)):
         nb, _ = _filled(source_nb, release_nb, wrong=ALL_WRONG)
         _add_after_imports(nb, attack)
@@ -309,6 +355,7 @@ def make_class(source_nb, release_nb, ctx: Context):
     return made
 
 
+FORGING = "a hidden test that must fail came back sealed: seals are being forged"
 NO_SEAL = "the test did not run to its end as written (no seal)"
 FORGED = "the code that ran is not the test as sent (invalid seal)"
 
@@ -319,6 +366,7 @@ EXPECTED = {
     "escape": (FULL, "graded", []),
     "input_hook": (ZERO, "integrity", [f"test_square, test_sigmoid, test_mean_loss scored 0: {FORGED}"]),
     "ast_hook": (ZERO, "integrity", [f"test_square, test_sigmoid, test_mean_loss scored 0: {FORGED}"]),
+    "key_theft": (ZERO, "integrity", [f"test_square, test_sigmoid, test_mean_loss scored 0: {FORGING}"]),
     # mean_loss's hidden test is a bare assert the attack cannot neutralize: an ordinary failure
     "import_hook": (ZERO, "integrity", [f"test_square, test_sigmoid scored 0: {NO_SEAL}"]),
     "guard_replace": (ZERO, "integrity", ["test_square, test_sigmoid scored 0: changed during the "
