@@ -23,6 +23,7 @@ execs bwrap, which then runs without any privilege.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import fcntl
 import glob
@@ -30,6 +31,7 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -454,6 +456,33 @@ class SandboxedKernelManager(AsyncKernelManager):
         finally:
             self._launch.started()
 
+    async def _async_post_start_kernel(self, **kw):
+        await self._seal_sockets()
+        await super()._async_post_start_kernel(**kw)
+
+    async def _seal_sockets(self, timeout=60.0):
+        """Once the kernel has bound its five sockets (before any student code runs), take the
+        folder back: the kernel can then not swap a socket for a symlink that would make this
+        trusted process connect to any other socket on the host when ZMQ reconnects."""
+        paths = [f"{self.ip}-{port}" for port in (self.shell_port, self.iopub_port,
+                                                   self.stdin_port, self.hb_port, self.control_port)]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.provisioner and \
+                await self.provisioner.poll() is None:
+            if all(os.path.exists(path) for path in paths):
+                break
+            await asyncio.sleep(0.02)
+        if os.geteuid() == 0:
+            os.chown(self._ipc_dir, 0, 0)
+        os.chmod(self._ipc_dir, 0o755)
+        for path in paths:
+            try:
+                mode = os.lstat(path).st_mode
+            except FileNotFoundError:
+                continue
+            if not stat.S_ISSOCK(mode):
+                raise RuntimeError(f"the kernel's socket {path} is not a socket")
+
     async def _async_signal_kernel(self, signum):
         # bwrap's own process would die of SIGINT and take the kernel with it: an interrupt goes to
         # the processes inside (the kernel and whatever it started), never to bwrap.
@@ -469,6 +498,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         await super()._async_signal_kernel(signum)
 
     async def _async_cleanup_resources(self, restart=False):
+        if getattr(self, "_ipc_dir", None) and os.path.isdir(self._ipc_dir):
+            os.chmod(self._ipc_dir, 0o700)         # writable again for us, to remove the sockets
         await super()._async_cleanup_resources(restart=restart)
         launch = getattr(self, "_launch", None)
         if launch is not None:

@@ -227,6 +227,28 @@ def test_only_the_working_folder_tmp_and_the_sockets_are_writable(kernel):
     assert writable == sorted([HOME, "/tmp", "/dev/shm", ipc])
 
 
+def test_socket_folder_is_sealed_before_student_code_runs(kernel):
+    """The kernel cannot add or swap anything in its socket folder (a symlink there would make the
+    trusted worker connect to another socket of the host on a ZMQ reconnect)."""
+    ipc = os.path.dirname(kernel.km.connection_file)
+    seen = kernel.json(f"""
+        import os
+        results = []
+        for make in (lambda p: os.symlink('/run/other.sock', p), lambda p: open(p, 'w'),
+                     lambda p: os.rename({kernel.km.ip + '-' + str(kernel.km.shell_port)!r}, p)):
+            try:
+                make({ipc + '/planted'!r})
+                results.append('done')
+            except OSError as error:
+                results.append(error.errno)
+        results""")
+    assert seen == [errno.EACCES] * 3
+    assert sorted(os.listdir(ipc)) == sorted(
+        ["kernel.json"] + [f"k-{port}" for port in (kernel.km.shell_port, kernel.km.iopub_port,
+                                                    kernel.km.stdin_port, kernel.km.hb_port,
+                                                    kernel.km.control_port)])
+
+
 def test_cannot_signal_a_process_outside(kernel):
     """kill() of a host process (here a child of the test) fails: it does not exist inside."""
     outside = subprocess.Popen(["sleep", "60"])
