@@ -302,6 +302,9 @@ class Course:
             grader.grade(jobs, on_result, progress=bar)
         finally:
             bar.close()
+            if self.sandbox:      # cgroups and folders of workers that were killed
+                from autograder.sandbox import remove_stale
+                remove_stale()
         return sorted(results, key=lambda r: (r["student"], r["assignment"]))
 
     def _prepare_job(self, student, assignment, stamp, template):

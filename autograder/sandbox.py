@@ -158,6 +158,49 @@ def _kill_cgroup(path, wait=5.0):
     return True
 
 
+def _lock_slot(uid):
+    """An fd holding the lock of sandbox uid ``uid``, or None when a live process holds it."""
+    folder = "/run/autograder-sandbox" if os.access("/run", os.W_OK) else tempfile.gettempdir()
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    fd = os.open(os.path.join(folder, f"slot-{uid - UID_BASE}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def remove_stale():
+    """Remove the cgroups and folders that killed workers left (of slots no live process holds);
+    their processes died with them (bwrap's --die-with-parent).  Returns how many were removed."""
+    if os.geteuid() != 0:
+        return 0
+    found = {}
+    parents = [p for p in (_own_cgroup("memory"), _own_cgroup("pids")) if p]
+    for pattern in [os.path.join(p, "autograder-*-*") for p in parents] + [
+            os.path.join(tempfile.gettempdir(), "agsandbox-*-*")]:
+        for path in glob.glob(pattern):
+            uid = os.path.basename(path).split("-")[1]
+            if uid.isdigit() and UID_BASE <= int(uid) < UID_BASE + SLOTS:
+                found.setdefault(int(uid), []).append(path)
+    removed = 0
+    for uid, paths in found.items():
+        fd = _lock_slot(uid)
+        if fd is None:            # a worker is using this slot right now
+            continue
+        try:
+            for path in paths:
+                if path.startswith("/sys/"):
+                    removed += _kill_cgroup(path)
+                else:
+                    shutil.rmtree(path, ignore_errors=True)
+                    removed += 1
+        finally:
+            os.close(fd)
+    return removed
+
+
 def _children(pid):
     """Direct children of ``pid`` (from /proc: works for processes in child PID namespaces)."""
     found = []
@@ -238,10 +281,18 @@ class Sandbox:
     def open(self):
         if shutil.which(BWRAP) is None:
             raise SandboxUnavailable(f"bubblewrap (bwrap) is not installed; {HOW_TO_INSTALL}")
-        self._dir = tempfile.mkdtemp(prefix="agsandbox-")
-        os.chmod(self._dir, 0o711)         # the sandbox uid must traverse it to its ipc folder
+        try:
+            return self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self):
         self.uid = self._take_slot() if self.privileged else os.getuid()
         self.gid = self.uid if self.privileged else os.getgid()
+        # named by uid so that what a killed worker leaves is found again (remove_stale)
+        self._dir = tempfile.mkdtemp(prefix=f"agsandbox-{self.uid}-")
+        os.chmod(self._dir, 0o711)         # the sandbox uid must traverse it to its ipc folder
         lib = os.path.join(self._dir, "lib", "autograder")
         os.makedirs(lib)
         here = os.path.dirname(os.path.abspath(__file__))
@@ -262,17 +313,11 @@ class Sandbox:
 
     def _take_slot(self):
         """Lock a free sandbox uid for this process's lifetime (released when it exits, even killed)."""
-        folder = "/run/autograder-sandbox" if os.access("/run", os.W_OK) else tempfile.gettempdir()
-        os.makedirs(folder, mode=0o700, exist_ok=True)
         for slot in range(SLOTS):
-            fd = os.open(os.path.join(folder, f"slot-{slot}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            self._lock = fd
-            return UID_BASE + slot
+            fd = _lock_slot(UID_BASE + slot)
+            if fd is not None:
+                self._lock = fd
+                return UID_BASE + slot
         raise SandboxUnavailable(f"all {SLOTS} sandbox slots are in use")
 
     def close(self):
@@ -376,6 +421,8 @@ class Sandbox:
                 os.mkdir(path)
                 cgroups.append(path)
                 if "/memory/" in path:
+                    if not limits.memory_mb:
+                        continue
                     limit = str(limits.memory_mb * 2 ** 20)
                     Path(path, "memory.limit_in_bytes").write_text(limit)
                     if os.path.exists(os.path.join(path, "memory.memsw.limit_in_bytes")):

@@ -89,7 +89,7 @@ def run(job: dict) -> dict:
             stages = cfg.Autograde.autograde_preprocessors if "autograde_preprocessors" in \
                 cfg.Autograde else Autograde.class_traits()["autograde_preprocessors"].default()
             cfg.Autograde.autograde_preprocessors = sandboxed_preprocessors(stages, box)
-        except SandboxUnavailable as exc:
+        except (SandboxUnavailable, OSError) as exc:
             error = f"the sandbox could not start: {exc}"
     else:
         # Kernel sockets as files in a private folder: TCP ports picked by several kernels

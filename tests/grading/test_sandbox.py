@@ -402,15 +402,14 @@ def test_everything_the_kernel_started_ends_with_it(box):
 
 
 def test_cgroups_and_staging_are_removed_after_the_sandbox(tmp_path):
-    """After a sandbox closes, nothing of it is left: no cgroup, no folder, no process of its uid."""
+    """A process's cgroups are gone once it has ended; the sandbox's folder once it is closed."""
     with Sandbox(limits=LIMITS) as short:
         assert short.run([sys.executable, "-c", "print('hi')"]).stdout == "hi\n"
-        uid, folder = short.uid, short._dir
+        own = [sandbox._own_cgroup(c) for c in ("memory", "pids")] if os.geteuid() == 0 else []
+        for parent in filter(None, own):      # checked while the slot is still ours
+            assert not [p for p in os.listdir(parent) if p.startswith(f"autograder-{short.uid}-")]
+        folder = short._dir
     assert not os.path.exists(folder)
-    for controller in ("memory", "pids"):
-        own = sandbox._own_cgroup(controller)
-        if own and os.geteuid() == 0:
-            assert not [p for p in os.listdir(own) if p.startswith(f"autograder-{uid}-")]
 
 
 # ---------------------------------------------------------------- through the grading pipeline
@@ -481,3 +480,50 @@ def test_autograde_refuses_when_the_sandbox_cannot_start(probe_courses, monkeypa
     with pytest.raises(CourseError, match="bubblewrap .* not installed.*apt-get install bubblewrap"):
         course.autograde(workers=1, force=True, progress=False)
     monkeypatch.setattr(sandbox, "_available", None)
+
+
+KILLED_WORKER = """
+import subprocess, sys, time
+from autograder.sandbox import Limits, Sandbox
+box = Sandbox(limits=Limits(memory_mb=256, processes=16, disk_mb=8)).open()
+launch = box.prepare(["sleep", "600"])
+bwrap = subprocess.Popen(launch.argv, start_new_session=True, **launch.popen_kwargs)
+launch.started()
+print(box.uid, box._dir, bwrap.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _alive(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_what_a_killed_worker_leaves_is_removed(tmp_path):
+    """A worker SIGKILLed mid-kernel: its sandbox dies with it (--die-with-parent); its cgroups
+    and folder are removed by remove_stale (autograde calls it after every batch)."""
+    if os.geteuid() != 0:
+        pytest.skip("slots, cgroups and their clean-up exist only when grading runs as root")
+    worker = subprocess.Popen([sys.executable, "-c", KILLED_WORKER], stdout=subprocess.PIPE,
+                              text=True, cwd=REPO)
+    uid, folder, bwrap = worker.stdout.readline().split()
+    for _ in range(100):
+        inside = [int(bwrap)] + sandbox_processes(int(bwrap))
+        if len(inside) >= 3:                  # bwrap, its init, sleep
+            break
+        time.sleep(0.05)
+    cgroups = [os.path.join(sandbox._own_cgroup(c), f"autograder-{uid}-1") for c in ("memory", "pids")]
+    assert all(os.path.isdir(path) for path in cgroups) and os.path.isdir(folder)
+    worker.kill()
+    worker.wait()
+    worker.stdout.close()
+    for _ in range(100):        # the sandbox's processes die with their parent
+        if not any(map(_alive, inside)):
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"sandbox processes {inside} outlived their worker")
+    sandbox.remove_stale()      # (another worker taking the same slot would have removed them too)
+    assert not any(os.path.exists(path) for path in cgroups + [folder])
