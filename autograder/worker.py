@@ -181,7 +181,7 @@ def _integrity_reason(result):
     parts = []
     if notes.get("reconciled"):
         parts.append("cell metadata changed (restored from the source notebook: "
-                     + "; ".join(notes["reconciled"][:6]) + ")")
+                     + "; ".join(notes["reconciled"][:10]) + ")")
     by_reason = {}
     for gid, why in found.items():
         by_reason.setdefault(why, []).append(gid)

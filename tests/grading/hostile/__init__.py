@@ -337,6 +337,9 @@ def make_class(source_nb, release_nb, ctx: Context):
         "grade": True, "solution": False, "locked": True, "points": 1000, "grade_id": "bonus",
         "schema_version": 3}})
     nb.cells.append(bonus)
+    nb.cells.append(nbformat.v4.new_code_cell("pass", metadata={"nbgrader": {
+        "grade": True, "grade_id": 7, "points": "lots"}}))
+    nb.cells.append(nbformat.v4.new_code_cell("pass", metadata={"nbgrader": ["garbage"]}))
     made["metadata_tamper"] = nb
 
     nb, source = _filled(source_nb, release_nb)
@@ -385,6 +388,7 @@ EXPECTED = {
         "cell metadata changed", "'test_square_renamed' claiming 1000 points ignored",
         "'bonus' claiming 1000 points ignored", "metadata of 'test_sigmoid' restored",
         "a second cell 'test_mean_loss' claiming 1000 points ignored",
+        "a cell with unknown id 7 claiming lots points ignored", "a cell with unknown id None ignored",
         "deleted cells restored and graded: test_square"]),
     "sigint": (ZERO, "timeout", ["test_square timed out and the kernel ignored the interrupt"]),
     "memory_bomb": ({**FULL, "test_square": 0.0}, "memory", ["MemoryError", "test_square"]),
