@@ -9,16 +9,15 @@ stub, partial, broken, tamperer, cheater, nometa) is graded twice, from the same
   every kernel in the sandbox.
 
 Table 2 (``--sandbox-rounds``, 0 skips it): for every notebook, the seconds one worker spends on a
-submission (kernel start to result) with and without the sandbox.  The two are graded in
-alternation, one submission at a time, so that a busy machine slows both alike; the overhead is
-the difference of the medians.
+submission (start to result) with and without the sandbox.  The two are graded in alternation,
+one submission at a time, the first of each pair alternating too, so that a busy machine slows
+both alike; as with ``timeit``, the best of the rounds is the estimate (load only adds time).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -125,10 +124,10 @@ def sandbox_cost(args, root):
     from autograder.course import Course
     from autograder.sample_class import make_submission
 
-    print(f"\nsandbox cost per notebook: one worker, {args.sandbox_rounds} rounds of "
-          "(sandboxed, unsandboxed) on the solution, alternating", flush=True)
+    print(f"\nsandbox cost per notebook: one worker grading the solution, sandboxed and "
+          f"unsandboxed in alternation, best of {args.sandbox_rounds}", flush=True)
     print(f"{'notebook':32s} {'sandboxed':>10s} {'unsandboxed':>12s} {'overhead':>9s}")
-    print(f"{'':32s} {'(s, median)':>10s} {'(s, median)':>12s} {'':>9s}")
+    print(f"{'':32s} {'(s)':>10s} {'(s)':>12s} {'':>9s}")
     course = Course(root, args.notebooks, cell_timeout=args.cell_timeout,
                     notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
     names = course.assignments()
@@ -143,13 +142,13 @@ def sandbox_cost(args, root):
         nbformat.write(make_submission("perfect", source, release), folder / f"{name}.ipynb")
         course.collect(inbox)
         seconds = {True: [], False: []}
-        for _ in range(args.sandbox_rounds):
-            for sandboxed in (True, False):
+        for round_ in range(args.sandbox_rounds):
+            for sandboxed in ((True, False) if round_ % 2 == 0 else (False, True)):
                 course.sandbox = sandboxed
                 result = course.autograde(workers=1, force=True, assignments=[name],
                                           progress=False)[0]
                 seconds[sandboxed].append(result["seconds"])
-        on, off = statistics.median(seconds[True]), statistics.median(seconds[False])
+        on, off = min(seconds[True]), min(seconds[False])
         totals[True] += on
         totals[False] += off
         print(f"{name:32s} {on:10.2f} {off:12.2f} {100 * (on - off) / off:+8.1f}%", flush=True)

@@ -93,8 +93,9 @@ def _check(result):
 
 def _python_trees():
     """Read-only trees the kernel needs: the base Python, the virtualenv, the installed nnlib."""
-    import nnlib
-    trees = [sys.base_prefix, sys.prefix, os.path.dirname(os.path.abspath(nnlib.__file__))]
+    import importlib.util
+    nnlib = importlib.util.find_spec("nnlib")       # where it is, without importing numpy here
+    trees = [sys.base_prefix, sys.prefix, os.path.dirname(os.path.abspath(nnlib.origin))]
     out = []
     for tree in map(os.path.realpath, trees):
         if tree not in out and not any(tree.startswith(t + os.sep) for t in out):
