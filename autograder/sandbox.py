@@ -97,7 +97,7 @@ def _python_trees():
     nnlib = importlib.util.find_spec("nnlib")       # where it is, without importing numpy here
     trees = [sys.base_prefix, sys.prefix, os.path.dirname(os.path.abspath(nnlib.origin))]
     out = []
-    for tree in map(os.path.realpath, trees):
+    for tree in map(os.path.abspath, trees):    # bound at the paths sys.executable uses
         if tree not in out and not any(tree.startswith(t + os.sep) for t in out):
             out.append(tree)
     return out
@@ -299,6 +299,7 @@ class Sandbox:
         here = os.path.dirname(os.path.abspath(__file__))
         for name in KERNEL_MODULES:
             shutil.copyfile(os.path.join(here, name), os.path.join(lib, name))
+            os.chmod(os.path.join(lib, name), 0o644)      # whatever the grader's umask
         os.chmod(os.path.join(self._dir, "lib"), 0o755)
         os.chmod(lib, 0o755)
         self.trees = _python_trees()
@@ -401,7 +402,8 @@ class Sandbox:
         stage, staged = [], {}
         if self.privileged:
             stage_dir = os.path.join(self._dir, f"stage-{self._count}")
-            os.mkdir(stage_dir, 0o711)
+            os.mkdir(stage_dir)
+            os.chmod(stage_dir, 0o711)
             for i, (src, _) in enumerate(ro + rw):
                 if src in staged or src.startswith(self._dir + os.sep):
                     continue
