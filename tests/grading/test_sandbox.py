@@ -527,3 +527,22 @@ def test_what_a_killed_worker_leaves_is_removed(tmp_path):
         pytest.fail(f"sandbox processes {inside} outlived their worker")
     sandbox.remove_stale()      # (another worker taking the same slot would have removed them too)
     assert not any(os.path.exists(path) for path in cgroups + [folder])
+
+
+def test_sandbox_check_says_what_is_enforced(capsys):
+    """`python -m autograder sandbox-check`: exit 0 here, naming the uid, the network and limits."""
+    from autograder.cli import main
+    assert main(["sandbox-check"]) == 0
+    out = capsys.readouterr().out
+    assert "network inside: Network is unreachable" in out and "1000 inside" in out
+    assert "sandbox: OK" in out
+
+
+def test_no_sandbox_flag_warns_and_reaches_the_course(capsys, tmp_path):
+    """`autograde --no-sandbox` prints a warning and gives a Course that grades unsandboxed."""
+    from autograder.cli import _course, build_parser
+    args = build_parser().parse_args(["autograde", "--no-sandbox", "--course", str(tmp_path)])
+    assert _course(args).sandbox is False
+    assert "WARNING: --no-sandbox" in capsys.readouterr().err
+    args = build_parser().parse_args(["autograde", "--course", str(tmp_path)])
+    assert _course(args).sandbox is True
