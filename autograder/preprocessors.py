@@ -12,13 +12,14 @@ Autograde stage:
   GuardCells           inserts a first grader cell that snapshots numpy/nnlib/nnlib.checks and starts
                        the sealing hook (autograder.guard), and sends every graded test cell as one
                        statement that enters, restores, runs the test and asks for a seal with a fresh
-                       random token.
+                       random token; adds one hidden sentinel test that must fail.
   BudgetedExecute      nbgrader's Execute with a per-cell timeout AND a total budget per notebook;
                        a dead kernel (os._exit, segfault) marks the rest "not run" instead of aborting.
   UnguardCells         the trusted check: a test cell passes only with a seal signed by the key the
                        first cell printed, over the digest of the very code the worker sent; anything
-                       else fails the cell with an IntegrityError and the reason.  Then it removes the
-                       grader cell and the wrapping again (outputs kept, seals removed).
+                       else fails the cell with an IntegrityError and the reason (every test, when
+                       the sentinel came back sealed).  Then it removes the grader and sentinel cells
+                       and the wrapping again (outputs kept, seals removed).
 Feedback:
   HideHiddenTests      replaces hidden tests (source, tracebacks, printed output) by a neutral line.
 
