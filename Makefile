@@ -9,7 +9,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
 .PHONY: help setup lab instructor-lab test test-fast test-nnlib test-notebooks test-grading test-browser \
-        bench bench-grade grade-demo student build clean
+        bench bench-grade grade-demo sandbox-check student build clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -22,7 +22,9 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# bubblewrap runs the student's kernel in a sandbox when grading (installed with apt-get when root).
 setup: $(STAMP)  ## create .venv and install everything (idempotent)
+	@$(PY) -m autograder.sandbox
 
 student: setup  ## build the student versions into student/ (never overwrites a student's file)
 	$(PY) -m autograder student
@@ -68,7 +70,10 @@ test-browser: setup  ## widgets in a real JupyterLab in headless Chromium
 bench: setup  ## nnlib vs scikit-learn (and PyTorch when installed): one table
 	$(PY) tests/bench/bench_nnlib.py
 
-bench-grade: setup  ## grading pipeline vs plain serial `nbgrader autograde`: one table
+sandbox-check: setup  ## can this machine grade in the sandbox? (bubblewrap, user namespaces, cgroups)
+	$(PY) -m autograder sandbox-check
+
+bench-grade: setup  ## grading pipeline vs plain nbgrader, sandboxed vs unsandboxed: one table
 	$(PY) -m autograder bench
 
 grade-demo: setup  ## the instructor's quick start: whole pipeline on the bundled sample class

@@ -1,11 +1,17 @@
-"""``make bench-grade``: our pipeline vs plain serial ``nbgrader autograde``, one table, one run.
+"""``make bench-grade``: our pipeline vs plain serial ``nbgrader autograde``, and what the sandbox costs.
 
-A class of N synthetic submissions of one notebook (kinds that finish normally: perfect, stub,
-partial, broken, tamperer, cheater, nometa) is graded twice, from the same files:
+Table 1: a class of N synthetic submissions of one notebook (kinds that finish normally: perfect,
+stub, partial, broken, tamperer, cheater, nometa) is graded twice, from the same files:
 
 - plain: ``nbgrader autograde <assignment>`` (nbgrader's own CLI, stock preprocessors, one
   submission after the other) in its own course folder;
-- ours: ``Course.autograde`` with ``--workers`` isolated worker processes (default: CPU count).
+- ours: ``Course.autograde`` with ``--workers`` isolated worker processes (default: CPU count),
+  every kernel in the sandbox.
+
+Table 2 (``--sandbox-rounds``, 0 skips it): for every notebook, the seconds one worker spends on a
+submission (start to result) with and without the sandbox.  The two are graded in alternation,
+one submission at a time, the first of each pair alternating too, so that a busy machine slows
+both alike; as with ``timeit``, the best of the rounds is the estimate (load only adds time).
 """
 
 from __future__ import annotations
@@ -43,6 +49,13 @@ def run_bench(args):
     from autograder.course import Course
 
     tmp = Path(args.course) if args.course else Path(tempfile.mkdtemp(prefix="autograder-bench-"))
+    if args.students == 0:          # only the sandbox's cost
+        try:
+            sandbox_cost(args, tmp / "cost")
+        finally:
+            if not args.course:
+                shutil.rmtree(tmp, ignore_errors=True)
+        return 0
     try:
         ours = Course(tmp / "ours", args.notebooks, cell_timeout=args.cell_timeout,
                       notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
@@ -95,9 +108,49 @@ def run_bench(args):
         print(f"\nplain / ours (class wall time): {plain_s / ours_s:.2f}x"
               + ("" if done.returncode == 0 else
                  f"   (plain nbgrader exited with status {done.returncode})"))
-        print("ours also: tamper-proofing, restored tests, a per-notebook time bound, and a "
-              "status/reason for every submission")
+        print("ours also: the student's kernel in a sandbox, tamper-proofing, restored tests, a "
+              "per-notebook time bound, and a status/reason for every submission")
+        if args.sandbox_rounds:
+            sandbox_cost(args, tmp / "cost")
     finally:
         if not args.course:
             shutil.rmtree(tmp, ignore_errors=True)
     return 0
+
+
+def sandbox_cost(args, root):
+    """Table 2: seconds per notebook graded with and without the sandbox, one worker."""
+    import nbformat
+    from autograder.course import Course
+    from autograder.sample_class import make_submission
+
+    print(f"\nsandbox cost per notebook: one worker grading the solution, sandboxed and "
+          f"unsandboxed in alternation, best of {args.sandbox_rounds}", flush=True)
+    print(f"{'notebook':32s} {'sandboxed':>10s} {'unsandboxed':>12s} {'overhead':>9s}")
+    print(f"{'':32s} {'(s)':>10s} {'(s)':>12s} {'':>9s}")
+    course = Course(root, args.notebooks, cell_timeout=args.cell_timeout,
+                    notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
+    names = course.assignments()
+    course.build(names)
+    totals = {True: 0.0, False: 0.0}
+    for name in names:
+        source = nbformat.read(course.root / "source" / name / f"{name}.ipynb", 4)
+        release = nbformat.read(course.release_path(name), 4)
+        inbox = root / "inbox"
+        folder = inbox / "s" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(make_submission("perfect", source, release), folder / f"{name}.ipynb")
+        course.collect(inbox)
+        seconds = {True: [], False: []}
+        for round_ in range(args.sandbox_rounds):
+            for sandboxed in ((True, False) if round_ % 2 == 0 else (False, True)):
+                course.sandbox = sandboxed
+                result = course.autograde(workers=1, force=True, assignments=[name],
+                                          progress=False)[0]
+                seconds[sandboxed].append(result["seconds"])
+        on, off = min(seconds[True]), min(seconds[False])
+        totals[True] += on
+        totals[False] += off
+        print(f"{name:32s} {on:10.2f} {off:12.2f} {100 * (on - off) / off:+8.1f}%", flush=True)
+    on, off = totals[True], totals[False]
+    print(f"{'all notebooks':32s} {on:10.2f} {off:12.2f} {100 * (on - off) / off:+8.1f}%")

@@ -12,10 +12,18 @@ from autograder.nbgrader_config import CELL_TIMEOUT, MEMORY_LIMIT_MB, NOTEBOOK_T
 REPO = Path(__file__).resolve().parents[1]
 
 
+NO_SANDBOX_WARNING = ("WARNING: --no-sandbox: student code runs with this process's rights (files, "
+                      "network, gradebook); every result is marked UNSANDBOXED.  For debugging only.")
+
+
 def _course(args):
     from autograder.course import Course
+    sandbox = not getattr(args, "no_sandbox", False)
+    if not sandbox:
+        print(NO_SANDBOX_WARNING, file=sys.stderr)
     return Course(args.course or REPO / "course", args.notebooks, cell_timeout=args.cell_timeout,
-                  notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
+                  notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb,
+                  sandbox=sandbox)
 
 
 def cmd_build(args):
@@ -90,6 +98,16 @@ def cmd_validate(args):
     return validate(args.notebook, cell_timeout=args.cell_timeout)
 
 
+def cmd_sandbox_check(args):
+    from autograder.sandbox import check
+    ok, lines = check()
+    for line in lines:
+        print(line)
+    print("sandbox: OK, autograde runs every kernel in it" if ok else
+          "sandbox: NOT AVAILABLE, autograde refuses to grade (see above how to fix)")
+    return 0 if ok else 1
+
+
 def cmd_demo(args):
     from autograder.demo import run_demo
     return run_demo(args)
@@ -141,13 +159,17 @@ def build_parser():
     p.add_argument("folder", help="folder laid out <student>/<assignment>/<notebook>.ipynb")
 
     p = add("autograde", cmd_autograde, "grade every new or changed submission: one isolated "
-            "worker process per submission, a per-cell timeout and a bound for the whole notebook")
+            "worker process per submission, the student's kernel in a sandbox (no network, no "
+            "other files, bounded), a per-cell timeout and a bound for the whole notebook")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                    help="submissions graded at the same time (default: CPU count, %(default)s)")
     p.add_argument("--force", action="store_true", help="regrade everything")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
     p.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run student kernels WITHOUT the sandbox (debugging only; every result is "
+                        "marked UNSANDBOXED in the CSV and the summary)")
 
     add("feedback", cmd_feedback, "HTML feedback per submission into COURSE/feedback (hidden "
         "tests replaced by a neutral passed/failed line: no source, no traceback)")
@@ -164,13 +186,21 @@ def build_parser():
             "printing the tests' messages (unlike `nbgrader validate`, which exits 0)")
     p.add_argument("notebook", help="path of the notebook to check")
 
+    add("sandbox-check", cmd_sandbox_check, "can this machine run student kernels in the sandbox "
+        "(bubblewrap, user namespaces, cgroups)? starts one and says what is enforced")
+
     p = add("demo", cmd_demo, "the whole pipeline on a generated sample class (perfect to broken "
             "submissions of every notebook), ending in the summary")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
 
     p = add("bench", cmd_bench, "seconds per graded notebook and for a class of N submissions: "
-            "ours (parallel workers) vs plain serial `nbgrader autograde`; one table")
-    p.add_argument("-n", "--students", type=int, default=8, help="class size (default: %(default)s)")
+            "ours (parallel workers) vs plain serial `nbgrader autograde`; then, per notebook, "
+            "sandboxed vs unsandboxed")
+    p.add_argument("-n", "--students", type=int, default=8,
+                   help="class size (default: %(default)s; 0: only the sandbox-cost table)")
+    p.add_argument("--sandbox-rounds", type=int, default=3,
+                   help="per notebook, graded this many times with and without the sandbox "
+                        "(default: %(default)s; 0: no sandbox-cost table)")
     p.add_argument("--assignment", help="notebook to grade (default: the first one)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     return parser

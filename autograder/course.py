@@ -38,6 +38,8 @@ _setup_nbgrader()
 REPO = Path(__file__).resolve().parents[1]
 LOG = logging.getLogger("autograder")
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
+# Leads the reason of every result graded with --no-sandbox (CSV, summary, results/*.json).
+UNSANDBOXED = "UNSANDBOXED (graded with --no-sandbox: the student's code ran with the grader's rights)"
 
 
 class CourseError(Exception):
@@ -75,8 +77,10 @@ class Course:
     """An nbgrader course folder built from a folder of source notebooks."""
 
     def __init__(self, root=None, notebooks=None, *, cell_timeout=CELL_TIMEOUT,
-                 notebook_timeout=NOTEBOOK_TIMEOUT, memory_mb=MEMORY_LIMIT_MB):
+                 notebook_timeout=NOTEBOOK_TIMEOUT, memory_mb=MEMORY_LIMIT_MB, sandbox=True):
         self.root = Path(root or REPO / "course").resolve()
+        # False only for debugging: every result is then marked unsandboxed (UNSANDBOXED)
+        self.sandbox = bool(sandbox)
         self.notebooks = Path(notebooks or REPO / "notebooks").resolve()
         self.cell_timeout = int(cell_timeout)
         self.notebook_timeout = int(notebook_timeout)
@@ -270,6 +274,15 @@ class Course:
             todo.append((student, assignment, stamp))
         if not todo:
             return []
+        if self.sandbox:
+            from autograder.sandbox import SandboxUnavailable, require
+            try:
+                require()
+            except SandboxUnavailable as exc:
+                raise CourseError(f"cannot grade: the student's code must run in a sandbox and "
+                                  f"it cannot start here: {exc}.  (`python -m autograder "
+                                  f"sandbox-check` explains; --no-sandbox grades without it, "
+                                  f"for debugging only)") from exc
         import nbgrader.api
         nbgrader.api.get_alembic_version()      # once here; the workers inherit it
         work_root = self.root / ".work"
@@ -289,6 +302,9 @@ class Course:
             grader.grade(jobs, on_result, progress=bar)
         finally:
             bar.close()
+            if self.sandbox:      # cgroups and folders of workers that were killed
+                from autograder.sandbox import remove_stale
+                remove_stale()
         return sorted(results, key=lambda r: (r["student"], r["assignment"]))
 
     def _prepare_job(self, student, assignment, stamp, template):
@@ -303,22 +319,30 @@ class Course:
         shutil.copyfile(template, work / "gradebook.db")
         return Job(student=student, assignment=assignment, workdir=str(work), timestamp=stamp,
                    cell_timeout=self.cell_timeout, notebook_timeout=self.notebook_timeout,
-                   memory_mb=self.memory_mb)
+                   memory_mb=self.memory_mb, sandbox=self.sandbox)
 
     def _record(self, job, result):
         """Copy the graded notebook and the grades into the course (serialized by the caller)."""
         from nbgrader.api import Gradebook, MissingEntry
 
         student, assignment = job.student, job.assignment
+        if not result.get("sandboxed", True):
+            result["reason"] = UNSANDBOXED + (f"; {result['reason']}" if result.get("reason") else "")
         dest = self.root / "autograded" / student / assignment
         if dest.exists():
             shutil.rmtree(dest)
-        graded = Path(job.workdir) / "autograded" / student / assignment
-        if result.get("autograded") and graded.exists():
-            shutil.copytree(graded, dest)
-            result["autograded"] = str(dest / f"{assignment}.ipynb")
-        else:
-            result["autograded"] = None
+        # Only the graded notebook, and only if it reads as one: nothing else from the job folder.
+        graded = Path(job.workdir) / "autograded" / student / assignment / f"{assignment}.ipynb"
+        produced, result["autograded"] = result.get("autograded"), None
+        if produced and graded.is_file():
+            try:
+                nbformat.validate(nbformat.read(graded, as_version=4))
+            except Exception as exc:          # not a notebook: nbgrader did not write it
+                LOG.warning("%s / %s: graded notebook rejected (%s)", student, assignment, exc)
+            else:
+                dest.mkdir(parents=True)
+                shutil.copyfile(graded, dest / f"{assignment}.ipynb")
+                result["autograded"] = str(dest / f"{assignment}.ipynb")
         import warnings
         warnings.filterwarnings("ignore", module="nbgrader")        # SQLAlchemy autoflush notes
         warnings.filterwarnings("ignore", message=".*not in session.*")
@@ -387,6 +411,7 @@ class Course:
                              "score": None if score is None else round(float(score), 2),
                              "max_score": None if max_score is None else round(float(max_score), 2),
                              "status": status, "reason": reason,
+                             "sandboxed": (result or {}).get("sandboxed", True),
                              "failures": (result or {}).get("failures", [])})
         return rows
 

@@ -54,8 +54,8 @@ def run_demo(args):
     for student, assignment, what in course.collect(folder):
         print(f"  {student} / {assignment}: {what}")
 
-    _step(f"autograde ({args.workers} workers, {cell_timeout} s per cell, "
-          f"{notebook_timeout} s per notebook)")
+    _step(f"autograde ({args.workers} workers, every kernel in the sandbox, {cell_timeout} s per "
+          f"cell, {notebook_timeout} s per notebook)")
     course.autograde(workers=args.workers, force=True)
 
     _step("feedback")

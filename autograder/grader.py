@@ -4,8 +4,8 @@ A job is a self-contained folder (source notebook, submission, gradebook snapsho
 result is ``result.json`` plus the autograded notebook in that folder, so a grader only has to
 "run ``python -m autograder.worker job.json`` somewhere and bring the folder back".
 ``LocalProcessGrader`` does it in local processes, ``workers`` at a time; a grader for other
-machines (ssh/rsync, a batch queue) or for sandboxed kernels (a container running the same
-command) implements the same ``grade`` method.  Results are passed to ``on_result`` in the calling
+machines (ssh/rsync, a batch queue) implements the same ``grade`` method.  Either way the student's
+kernel runs in the sandbox the worker sets up (autograder.sandbox), unless a job says otherwise.  Results are passed to ``on_result`` in the calling
 thread, one at a time, so the caller is the only writer of the course gradebook.
 """
 
@@ -35,13 +35,15 @@ class Job:
     notebook_timeout: int = 240
     memory_mb: int = 2048
     guard: bool = True
+    sandbox: bool = True          # the kernel in a bubblewrap sandbox (autograder.sandbox)
     extra: dict = field(default_factory=dict)
 
     def spec(self):
         return {"student": self.student, "assignment": self.assignment, "workdir": self.workdir,
                 "timestamp": self.timestamp, "cell_timeout": self.cell_timeout,
                 "notebook_timeout": self.notebook_timeout, "memory_mb": self.memory_mb,
-                "guard": self.guard, "notebook": self.assignment, **self.extra}
+                "guard": self.guard, "sandbox": self.sandbox, "notebook": self.assignment,
+                **self.extra}
 
 
 class Grader(abc.ABC):
@@ -135,7 +137,8 @@ class LocalProcessGrader(Grader):
             with open(result_path, encoding="utf-8") as handle:
                 return json.load(handle)
         base = {"student": job.student, "assignment": job.assignment, "timestamp": job.timestamp,
-                "grades": {}, "failures": [], "tampering": [], "score": None, "max_score": None}
+                "grades": {}, "failures": [], "tampering": [], "score": None, "max_score": None,
+                "sandboxed": job.sandbox}
         if killed:
             return {**base, "status": "killed",
                     "reason": f"grading did not finish within {bound} s (notebook budget "
@@ -158,6 +161,7 @@ class LocalProcessGrader(Grader):
                     result = {"student": job.student, "assignment": job.assignment,
                               "timestamp": job.timestamp, "grades": {}, "failures": [],
                               "tampering": [], "score": None, "max_score": None,
+                              "sandboxed": job.sandbox,
                               "status": "error", "reason": f"grader error: {exc!r}"}
                 on_result(job, result)
                 if progress is not None:

@@ -31,7 +31,7 @@ def make_config(root, *, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TI
                                         OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
     from autograder.preprocessors import (BudgetedExecute, GuardCells, HideHiddenTests,
-                                          RestoreDeletedCells, UnguardCells)
+                                          ReconcileCells, RestoreDeletedCells, UnguardCells)
 
     root = os.path.abspath(root)
     c = Config()
@@ -49,8 +49,8 @@ def make_config(root, *, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TI
     c.BudgetedExecute.memory_limit_mb = int(memory_mb)
     c.BudgetedExecute.interrupt_on_timeout = True
     c.Autograde.sanitize_preprocessors = [
-        ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, RestoreDeletedCells,
-        CheckCellMetadata]
+        ReconcileCells, ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+        RestoreDeletedCells, CheckCellMetadata]
     c.Autograde.autograde_preprocessors = [
         GuardCells, BudgetedExecute, UnguardCells, IgnorePattern, ClearMetadataPreprocessor,
         LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]

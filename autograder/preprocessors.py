@@ -1,14 +1,25 @@
 """nbgrader preprocessors that make grades trustworthy (registered in nbgrader_config.py).
 
-Sanitize stage (after nbgrader's OverwriteCells, which already undoes edits to locked cells):
-  RestoreDeletedCells  re-inserts graded/locked cells the student deleted, from the source notebook,
-                       so deleted tests are graded; flags a notebook with no nbgrader metadata at all.
+Sanitize stage:
+  ReconcileCells       (first) every cell's nbgrader metadata comes from the source notebook: a cell
+                       with an unknown or duplicated grade_id loses it, a known one gets the source's
+                       flags and points back (and a test cell its source), so a submission can never
+                       add points nor make nbgrader error out; what it changed is flagged.
+  RestoreDeletedCells  (after nbgrader's OverwriteCells) re-inserts graded/locked cells the student
+                       deleted, from the source notebook, so deleted tests are graded; flags a notebook
+                       with no nbgrader metadata at all.
 Autograde stage:
-  GuardCells           inserts a first grader cell that snapshots numpy/nnlib/nnlib.checks and
-                       prefixes every graded test cell with a restore (see autograder.guard).
+  GuardCells           inserts a first grader cell that snapshots numpy/nnlib/nnlib.checks and starts
+                       the sealing hook (autograder.guard), and sends every graded test cell as one
+                       statement that enters, restores, runs the test and asks for a seal with a fresh
+                       random token; adds one hidden sentinel test that must fail.
   BudgetedExecute      nbgrader's Execute with a per-cell timeout AND a total budget per notebook;
                        a dead kernel (os._exit, segfault) marks the rest "not run" instead of aborting.
-  UnguardCells         removes the grader cell and the prefixes again (outputs kept).
+  UnguardCells         the trusted check: a test cell passes only with a seal signed by the key the
+                       first cell printed, over the digest of the very code the worker sent; anything
+                       else fails the cell with an IntegrityError and the reason (every test, when
+                       the sentinel came back sealed).  Then it removes the grader and sentinel cells
+                       and the wrapping again (outputs kept, seals removed).
 Feedback:
   HideHiddenTests      replaces hidden tests (source, tracebacks, printed output) by a neutral line.
 
@@ -20,12 +31,20 @@ from __future__ import annotations
 
 import ast
 import copy
+import difflib
+import hashlib
+import hmac
+import io
+import json
 import os
 import re
+import secrets
 import time
+import tokenize
 
 import nbformat
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import ensure_async, run_sync
 from nbformat.notebooknode import NotebookNode, from_dict
 from traitlets import Float, Integer, Unicode
 
@@ -33,7 +52,16 @@ from nbgrader import utils
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
-GUARD_PREFIX = "__import__('autograder.guard').guard.restore(globals())  # autograder: undo tampering\n"
+from autograder import guard as _guard
+
+# A graded test cell as sent to the kernel: one statement (IPython runs it as one code object), so
+# the seal at its end proves the whole body ran.  {token} is fresh per cell and per grading.
+WRAP_HEAD = ('if "autograder-cell":\n'
+             "    __import__('sys').audit({enter!r}, {token!r})\n"
+             "    __import__('autograder.guard').guard.restore(globals())\n")
+WRAP_TAIL = ("    __import__('sys').audit({seal!r}, {token!r}, __autograder_seal__ := [])\n"
+             "    print(*__autograder_seal__)\n")
+HEAD_LINES = 3          # executed line L of a wrapped cell is line L - 3 of the test as written
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
 # Imports from these packages are re-bound before every test cell (see autograder.guard).
@@ -99,6 +127,89 @@ class RestoreDeletedCells(NbGraderPreprocessor):
         return nb, resources
 
 
+_FLAGS = ("grade", "solution", "locked", "task", "points")
+
+
+def _flag(meta, key):
+    value = meta.get(key)
+    if key == "points":
+        try:
+            return float(value or 0)
+        except (TypeError, ValueError):
+            return value
+    return bool(value)
+
+
+class ReconcileCells(NbGraderPreprocessor):
+    """Cell metadata from the source notebook only (runs first in the sanitize stage).
+
+    A submission's nbgrader metadata is the student's to edit, so none of it is believed: a cell
+    whose grade_id is unknown, not a string, or a duplicate loses its nbgrader metadata (it becomes
+    an ordinary cell: it can claim no points); a cell with a known grade_id gets the source cell's
+    metadata (flags, points) and type, and a cell that is not an answer also gets the source's
+    text.  nbgrader's own steps after this one then never meet anything they could fail on.
+    """
+
+    @staticmethod
+    def _claimed(cell):
+        try:
+            meta = cell.get("metadata", {}).get("nbgrader")
+            return meta.get("grade_id") if isinstance(meta, dict) else None
+        except AttributeError:
+            return None
+
+    def preprocess(self, nb, resources):
+        source = {}
+        for cell in source_notebook(self, resources).cells:
+            gid = _grade_id(cell)
+            if gid:
+                source.setdefault(gid, cell)
+        changes = []
+        # of several cells claiming one grade_id, the one whose text is closest to the source's
+        # keeps it (a student version's test lacks only the hidden part): an answer re-pointed at
+        # a test's id loses it
+        claims = {}
+        for index, cell in enumerate(nb.cells):
+            gid = self._claimed(cell)
+            if isinstance(gid, str) and gid in source:
+                claims.setdefault(gid, []).append(index)
+        owner = {gid: max(found, key=lambda i, gid=gid: (difflib.SequenceMatcher(
+                     None, str(nb.cells[i].get("source", "")), source[gid].source).ratio(), -i))
+                 for gid, found in claims.items()}
+        for index, cell in enumerate(nb.cells):
+            try:
+                meta = cell.get("metadata", {}).get("nbgrader")
+            except AttributeError:
+                meta = None
+            if meta is None:
+                continue
+            gid = meta.get("grade_id") if isinstance(meta, dict) else None
+            original = source.get(gid) if isinstance(gid, str) else None
+            if original is None or owner.get(gid) != index:
+                claim = (f" claiming {meta.get('points')} points"
+                         if isinstance(meta, dict) and meta.get("grade") else "")
+                why = "a second cell" if original is not None else "a cell with unknown id"
+                changes.append(f"{why} {gid!r}{claim} ignored")
+                del cell.metadata["nbgrader"]
+                continue
+            wanted = copy.deepcopy(original.metadata["nbgrader"])
+            if any(_flag(meta, key) != _flag(wanted, key) for key in _FLAGS):
+                changes.append(f"metadata of {gid!r} restored")
+            cell.metadata["nbgrader"] = from_dict(wanted)
+            if cell.cell_type != original.cell_type:
+                changes.append(f"cell type of {gid!r} restored")
+                new = from_dict(copy.deepcopy(dict(original)))
+                if new.cell_type == "code":
+                    new.outputs, new.execution_count = [], None
+                nb.cells[index] = cell = new
+            if not utils.is_solution(original) and cell.source != original.source:
+                cell.source = original.source
+        if changes:
+            _meta(nb)["reconciled"] = changes
+            self.log.warning("Cell metadata reconciled with the source: %s", "; ".join(changes))
+        return nb, resources
+
+
 def import_bindings(nb) -> list:
     """[(name, module, attr or None)] bound by the import lines of the instructor's own cells."""
     bindings = []
@@ -128,35 +239,187 @@ def import_bindings(nb) -> list:
     return sorted(set(bindings))
 
 
+def indent_body(source, prefix="    "):
+    """``source`` indented by ``prefix``, except lines that continue a multi-line string (indenting
+    those would change the string)."""
+    lines = source.splitlines(keepends=True)
+    inside = set()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.STRING and tok.end[0] > tok.start[0]:
+                inside.update(range(tok.start[0] + 1, tok.end[0] + 1))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    out = [line if number in inside or not line.strip() else prefix + line
+           for number, line in enumerate(lines, start=1)]
+    text = "".join(out)
+    return text if text.endswith("\n") or not text else text + "\n"
+
+
+def wrap_test(source, token):
+    """The test cell ``source`` as sent to the kernel (see WRAP_HEAD)."""
+    return (WRAP_HEAD.format(enter=_guard.ENTER_EVENT, token=token) + indent_body(source)
+            + WRAP_TAIL.format(seal=_guard.SEAL_EVENT, token=token))
+
+
+def expected_digest(wrapped):
+    """Digest of the code object the kernel must run for ``wrapped`` (None: it does not compile)."""
+    try:
+        return _guard.code_digest(compile(wrapped, "<cell>", "exec", dont_inherit=True))
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _is_test(cell):
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
 class GuardCells(NbGraderPreprocessor):
-    """Insert the snapshot cell and prefix graded test cells with a restore."""
+    """Insert the install cell and send every graded test cell wrapped, with a fresh token."""
 
     def preprocess(self, nb, resources):
         bindings = import_bindings(source_notebook(self, resources))
         guard = nbformat.v4.new_code_cell(
             "import autograder.guard\n"
-            f"autograder.guard.install({bindings!r})\n"
+            f"autograder.guard.install({bindings!r}, globals())\n"
             "del autograder")
         guard.metadata["autograder"] = {"guard": True}
         nb.cells.insert(0, guard)
         for cell in nb.cells[1:]:
-            if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
-                _meta(cell)["guarded"] = True
-                cell.source = GUARD_PREFIX + cell.source
+            if _is_test(cell):
+                token = secrets.token_hex(16)
+                wrapped = wrap_test(cell.source, token)
+                meta = _meta(cell)
+                meta.update(token=token, original=cell.source, digest=expected_digest(wrapped))
+                cell.source = wrapped
+        tests = [i for i, c in enumerate(nb.cells) if _is_test(c)]
+        if tests:
+            nb.cells.insert(tests[-1] + 1, self._sentinel())
         return nb, resources
+
+    @staticmethod
+    def _sentinel():
+        """A hidden test that must fail, sent like any other: a valid seal for it means seals are
+        being forged (the key left the hook), and no test of the notebook counts."""
+        token = secrets.token_hex(16)
+        left, right = secrets.randbelow(10 ** 6), 10 ** 6 + secrets.randbelow(10 ** 6)
+        body = f'"""Check the result against the reference."""\nassert {left} == {right}\n'
+        wrapped = wrap_test(body, token)
+        cell = nbformat.v4.new_code_cell(wrapped)
+        cell.metadata["autograder"] = {"sentinel": True, "token": token,
+                                       "digest": expected_digest(wrapped)}
+        return cell
+
+
+NO_SEAL = "the test did not run to its end as written (no seal)"
+_SEAL_LINE = re.compile(r"^" + re.escape(_guard.SEAL_MARK) + r" ([0-9a-f]+) ([0-9a-f]{64}) (.*)$")
+_KEY_LINE = re.compile(r"^" + re.escape(_guard.KEY_MARK) + r" ([0-9a-f]{64})$", re.M)
+
+
+def _stream_text(cell):
+    return "".join(o.get("text", "") for o in cell.get("outputs", [])
+                   if o.output_type == "stream" and o.get("name") == "stdout")
+
+
+def _undone(text):
+    """What the guard's restore undid, from its marked lines (informational only)."""
+    found = []
+    for line in text.splitlines():
+        if line.startswith(_guard.UNDONE_MARK + " "):
+            try:
+                found += [str(x) for x in json.loads(line[len(_guard.UNDONE_MARK) + 1:])]
+            except (ValueError, TypeError):
+                pass
+    return sorted(set(found))[:50]
+
+
+def _strip_seals(cell):
+    """Remove every seal and guard line from the cell's outputs (they mean nothing to a reader)."""
+    marks = (_guard.SEAL_MARK + " ", _guard.UNDONE_MARK + " ")
+    kept = []
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream":
+            text = "".join(line for line in output.text.splitlines(keepends=True)
+                           if not line.startswith(marks))
+            if not text:
+                continue
+            output.text = text
+        kept.append(output)
+    cell.outputs = kept
+
+
+def check_seal(key, token, digest, text):
+    """(verdict, report): verdict is None when ``text`` holds exactly one valid seal for ``token``
+    over ``digest`` and its report is clean, else the reason the test does not count."""
+    seals = [m for m in map(_SEAL_LINE.match, text.splitlines()) if m and m.group(1) == token]
+    if not seals:
+        return NO_SEAL, None
+    if len(seals) > 1:
+        return "the test printed its seal more than once", None
+    match = seals[0]
+    expected = hmac.new(key, _guard.seal_message(token, digest, match.group(3)),
+                        hashlib.sha256).hexdigest()
+    if digest is None or not hmac.compare_digest(expected, match.group(2)):
+        return "the code that ran is not the test as sent (invalid seal)", None
+    try:
+        problems, integrity = ast.literal_eval(match.group(3))
+    except (ValueError, SyntaxError, TypeError):
+        return "unreadable seal", None
+    reasons = list(problems) + list(integrity)
+    return ("; ".join(reasons) if reasons else None), {"problems": problems, "integrity": integrity}
 
 
 class UnguardCells(NbGraderPreprocessor):
-    """Remove what GuardCells added, keeping the outputs."""
+    """Verify each test cell's seal (see check_seal), then remove what GuardCells added."""
 
     def preprocess(self, nb, resources):
-        nb.cells = [c for c in nb.cells if not c.metadata.get("autograder", {}).get("guard")]
+        guard = [c for c in nb.cells if c.metadata.get("autograder", {}).get("guard")]
+        found = _KEY_LINE.search(_stream_text(guard[0])) if guard else None
+        key = bytes.fromhex(found.group(1)) if found else None
+        if guard and key is None:
+            errors = [f"{o.ename}: {o.evalue}" for o in guard[0].get("outputs", [])
+                      if o.output_type == "error"]
+            _meta(nb)["guard_failed"] = (errors[0] if errors else "it printed no key")[:300]
+        for cell in [c for c in nb.cells if c.metadata.get("autograder", {}).get("sentinel")]:
+            meta = cell.metadata["autograder"]
+            if key is not None and check_seal(key, meta["token"], meta["digest"],
+                                              _stream_text(cell))[1] is not None:
+                _meta(nb)["forged"] = True        # a valid seal: made with the stolen key
+        nb.cells = [c for c in nb.cells if not c.metadata.get("autograder", {}).get("guard")
+                    and not c.metadata.get("autograder", {}).get("sentinel")]
         for cell in nb.cells:
             meta = cell.metadata.get("autograder", {})
-            if meta.pop("guarded", False) and cell.source.startswith(GUARD_PREFIX):
-                cell.source = cell.source[len(GUARD_PREFIX):]
-                meta["line_offset"] = 1      # executed line L is line L-1 of the shown source
+            if "token" not in meta:
+                continue
+            token, digest = meta.pop("token"), meta.pop("digest", None)
+            undone = _undone(_stream_text(cell))
+            if undone:
+                meta["undone"] = undone
+            self._verify(cell, meta, key, token, digest, nb.metadata.get("autograder", {}))
+            _strip_seals(cell)
+            cell.source = meta.pop("original")
+            meta["line_offset"] = HEAD_LINES
         return nb, resources
+
+    @staticmethod
+    def _verify(cell, meta, key, token, digest, notes):
+        outputs = cell.get("outputs", [])
+        failed = [o for o in outputs if o.output_type == "error"]
+        if failed or any(meta.get(k) for k in ("not_run", "kernel_died", "timed_out")):
+            return                      # an ordinary failure: no points, nothing to verify
+        if notes.get("forged"):
+            verdict = "a hidden test that must fail came back sealed: seals are being forged"
+        elif key is None:
+            verdict = "the grader's guard did not start in the kernel"
+        else:
+            verdict, _ = check_seal(key, token, digest, _stream_text(cell))
+        if verdict is None:
+            meta["verified"] = True
+            return
+        meta["integrity"] = verdict
+        cell.outputs = list(outputs) + [nbformat.v4.new_output(
+            "error", ename="IntegrityError", evalue=verdict,
+            traceback=[f"IntegrityError: {verdict} (this test scores 0; flagged for review)"])]
 
 
 class BudgetedExecute(Execute):
@@ -180,6 +443,8 @@ class BudgetedExecute(Execute):
             self._started = time.monotonic()
             self._stopped = None      # reason the remaining cells are not run
             self._ran_a_cell = False
+            self._interrupted = None       # the cell last interrupted on timeout
+            self._interrupt_ignored = False
             self.timeout_func = self._cell_timeout
             try:
                 return super().preprocess(nb, resources, km)
@@ -197,6 +462,18 @@ class BudgetedExecute(Execute):
                 time.sleep(1)
         return nb, resources
 
+    async def _async_handle_timeout(self, timeout, cell=None):
+        """First timeout of a cell: interrupt (nbclient's way).  A kernel still silent one more
+        timeout later ignores SIGINT (``signal.signal(SIGINT, SIG_IGN)``): stop it, so the cell is
+        recorded as timed out instead of nbclient interrupting it forever."""
+        if self._interrupted is not cell:
+            self._interrupted = cell
+            return await super()._async_handle_timeout(timeout, cell)
+        self._interrupt_ignored = True
+        self.log.warning("The kernel ignored the interrupt; stopping it")
+        await ensure_async(self.km.shutdown_kernel(now=True))
+        raise DeadKernelError("the kernel ignored the interrupt and was stopped")
+
     def _remaining(self):
         if not self.total_timeout:
             return None
@@ -207,6 +484,18 @@ class BudgetedExecute(Execute):
         if remaining is None:
             return self.timeout
         return max(1, int(min(self.timeout or remaining, remaining) + 0.999))
+
+    def _interrupt_was_ignored(self, cell, resources, began):
+        where = _grade_id(cell) or "a cell"
+        self._stopped = (f"the kernel ignored the interrupt after {where} timed out and was "
+                         "stopped; this cell was not run")
+        _meta(self.nb)["interrupt_ignored"] = where
+        _meta(cell)["timed_out"] = round(time.monotonic() - began, 1)
+        cell.outputs = list(cell.get("outputs", [])) + [nbformat.v4.new_output(
+            "error", ename="CellTimeoutError",
+            evalue="timed out; the kernel ignored the interrupt and was stopped",
+            traceback=["CellTimeoutError: timed out (the kernel ignored the interrupt)"])]
+        return cell
 
     def _skip(self, cell, why):
         if cell.cell_type != "code":
@@ -230,7 +519,14 @@ class BudgetedExecute(Execute):
         self._ran_a_cell = True
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
+        except CellTimeoutError:
+            # the kernel replied to the interrupt but never went idle: the code still runs
+            self.log.warning("The kernel did not stop after the interrupt; stopping it")
+            run_sync(self.km.shutdown_kernel)(now=True)
+            return self._interrupt_was_ignored(cell, resources, began), resources
         except DeadKernelError:
+            if self._interrupt_ignored:
+                return self._interrupt_was_ignored(cell, resources, began), resources
             where = _grade_id(cell) or f"cell {index}"
             self._stopped = f"the kernel died while running {where}; this cell was not run"
             _meta(self.nb)["kernel_died"] = where
@@ -312,3 +608,35 @@ def _error_line(output):
     text = _ANSI.sub("", "\n".join(output.get("traceback", [])))
     match = _LINE_RE.search(text)
     return int(match.group(1)) if match else None
+
+
+def grades_from_source(source_nb, graded_nb):
+    """{grade_id: {auto_score, max_score, needs_manual_grade}} for every graded cell of the SOURCE
+    notebook, computed here (the trusted side) from the graded notebook's verified cells.
+
+    Points and the list of graded cells come only from the source: a submission's cells can neither
+    add a graded cell nor change what one is worth.  An autograded test earns its points only when
+    UnguardCells verified its seal and it has no error and no stderr output (nbgrader's rule).
+    """
+    graded = {}
+    for cell in graded_nb.cells:
+        gid = _grade_id(cell)
+        if gid and gid not in graded:
+            graded[gid] = cell
+    grades = {}
+    for cell in source_nb.cells:
+        gid = _grade_id(cell)
+        if not (gid and utils.is_grade(cell)) or gid in grades:
+            continue
+        points = float(cell.metadata.nbgrader.get("points", 0) or 0)
+        if utils.is_solution(cell) or cell.cell_type != "code":
+            grades[gid] = {"auto_score": None, "max_score": points, "needs_manual_grade": True}
+            continue
+        ran = graded.get(gid)
+        passed = (ran is not None and ran.metadata.get("autograder", {}).get("verified")
+                  and not any(o.output_type == "error"
+                              or (o.output_type == "stream" and o.get("name") == "stderr")
+                              for o in ran.get("outputs", [])))
+        grades[gid] = {"auto_score": points if passed else 0.0, "max_score": points,
+                       "needs_manual_grade": False}
+    return grades

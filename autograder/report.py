@@ -79,7 +79,13 @@ def summarize(rows):
 def render(rows, top=10):
     """The summary as text."""
     table, tests, causes, flagged = summarize(rows)
-    out = ["Scores (score/max; a status says why a number is missing or partial)", table, ""]
+    out = []
+    unsandboxed = [r for r in rows if not r.get("sandboxed", True)]
+    if unsandboxed:
+        out += [f"WARNING: {len(unsandboxed)} of {len(rows)} results were graded WITHOUT the sandbox "
+                "(--no-sandbox): the student's code ran with the grader's rights, so these "
+                "scores cannot be trusted (their reason says UNSANDBOXED).", ""]
+    out += ["Scores (score/max; a status says why a number is missing or partial)", table, ""]
     if flagged:
         out.append("Needs attention (never a silent 0):")
         for r in flagged:

@@ -2,13 +2,16 @@
 
 The parent (autograder.grader) prepares a private nbgrader course folder for the job (the source
 notebook, the submission, a snapshot of the gradebook) so that workers never share files or a
-database: they can run in parallel processes, and later on other machines or in sandboxed kernels.
+database: they can run in parallel processes, and later on other machines.
 The worker runs real nbgrader ``Autograde`` on it (with our preprocessors), then writes
 ``result.json``: per-cell grades, the status with its reason, the failed tests' messages.  The
 parent copies the grades into the course's gradebook (one writer, no locking).
 
-Limits set here are inherited by the kernel nbgrader starts: an address-space limit (a memory
-blow-up raises MemoryError or kills the kernel, never the machine) and one BLAS thread.
+The worker is trusted; the student's kernel is not: it runs in a bubblewrap sandbox
+(autograder.sandbox) with its own limits, and talks to the worker only through its ZMQ sockets.
+The worker bounds its own address space too, so that a flood of output from the kernel costs
+this job, never the machine.  ``"sandbox": false`` in the job (``--no-sandbox``) runs the kernel
+as a plain child of the worker instead, inheriting the worker's limits: for debugging only.
 """
 
 from __future__ import annotations
@@ -44,6 +47,19 @@ def _limit_memory(megabytes):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def _sandbox_for(job, work):
+    """The kernel's sandbox: a copy of the submission's own files, the job's limits."""
+    from autograder.sandbox import Limits, Sandbox
+    submitted = os.path.join(work, "submitted", job["student"], job["assignment"])
+    files = sorted(os.path.join(submitted, name) for name in os.listdir(submitted)
+                   if os.path.isfile(os.path.join(submitted, name))
+                   and not os.path.islink(os.path.join(submitted, name)))
+    limits = Limits(memory_mb=int(job.get("memory_mb") or 0),
+                    cpu_seconds=int(job["notebook_timeout"]) + 60,
+                    **job.get("sandbox_limits", {}))
+    return Sandbox(files=files, limits=limits)
+
+
 def run(job: dict) -> dict:
     """Autograde the submission described by ``job``; return the result dict."""
     work = job["workdir"]
@@ -51,8 +67,8 @@ def run(job: dict) -> dict:
     os.environ.update({
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "MALLOC_ARENA_MAX": "2", "MPLBACKEND": "Agg",
-        "AUTOGRADER_GUARD_LOG": os.path.join(work, "guard.log"),
     })
+    sandboxed = job.get("sandbox", True)
     _limit_memory(job.get("memory_mb"))
     started = time.monotonic()
     time.sleep(float(job.get("debug_sleep", 0)))      # tests: simulate a worker that hangs
@@ -63,45 +79,62 @@ def run(job: dict) -> dict:
                       guard=job.get("guard", True))
     cfg.CourseDirectory.assignment_id = assignment
     cfg.CourseDirectory.student_id = student
-    # Kernel sockets as files in a private folder: TCP ports picked by several kernels starting
-    # at once can collide ("Address already in use") and kill a kernel before it starts.
-    ipc_dir = tempfile.mkdtemp(prefix="agk-")
-    cfg.KernelManager.transport = "ipc"
-    cfg.KernelManager.ip = os.path.join(ipc_dir, "k")
     log = logging.getLogger("autograder.worker")
     error = None
+    box = ipc_dir = None
+    if sandboxed:
+        from autograder.sandbox import SandboxUnavailable, sandboxed_preprocessors
+        try:
+            box = _sandbox_for(job, work).open()
+            stages = cfg.Autograde.autograde_preprocessors if "autograde_preprocessors" in \
+                cfg.Autograde else Autograde.class_traits()["autograde_preprocessors"].default()
+            cfg.Autograde.autograde_preprocessors = sandboxed_preprocessors(stages, box)
+        except (SandboxUnavailable, OSError) as exc:
+            error = f"the sandbox could not start: {exc}"
+    else:
+        # Kernel sockets as files in a private folder: TCP ports picked by several kernels
+        # starting at once can collide ("Address already in use") and kill a kernel.
+        ipc_dir = tempfile.mkdtemp(prefix="agk-")
+        cfg.KernelManager.transport = "ipc"
+        cfg.KernelManager.ip = os.path.join(ipc_dir, "k")
     try:
-        converter = Autograde(coursedir=CourseDirectory(config=cfg), config=cfg, log=log)
-        converter.start()
+        if error is None:
+            converter = Autograde(coursedir=CourseDirectory(config=cfg), config=cfg, log=log)
+            converter.start()
     except NbGraderException as exc:
         error = f"nbgrader could not grade this submission: {exc}"
     except Exception:                          # report, never crash the batch
         error = "nbgrader failed: " + traceback.format_exc(limit=3).strip().splitlines()[-1]
-
-    shutil.rmtree(ipc_dir, ignore_errors=True)
+    finally:
+        if box is not None:
+            box.close()
+        if ipc_dir is not None:
+            shutil.rmtree(ipc_dir, ignore_errors=True)
     result = {"student": student, "assignment": assignment, "timestamp": job.get("timestamp"),
-              "grades": {}, "failures": [], "tampering": [], "notes": []}
+              "grades": {}, "failures": [], "tampering": [], "notes": [], "sandboxed": sandboxed}
     notebook = job.get("notebook", assignment)
     path = os.path.join(work, "autograded", student, assignment, notebook + ".ipynb")
     if os.path.exists(path) and error is None:
-        with Gradebook(cfg.CourseDirectory.db_url) as gb:
-            try:
-                submitted = gb.find_submission_notebook(notebook, assignment, student)
-                for grade in submitted.grades:
-                    result["grades"][grade.name] = {
-                        "auto_score": grade.auto_score, "max_score": grade.max_score,
-                        "needs_manual_grade": bool(grade.needs_manual_grade)}
-            except MissingEntry:
-                error = "the gradebook has no grades for this submission"
+        graded = nbformat.read(path, as_version=4)
+        if job.get("guard", True):
+            # scores computed here from the source notebook and the verified cells, never taken
+            # from anything the kernel could have written
+            source = nbformat.read(os.path.join(work, "source", assignment, notebook + ".ipynb"),
+                                   as_version=4)
+            result["grades"] = _preprocessors.grades_from_source(source, graded)
+        else:                  # nbgrader's stock pipeline (the bench's baseline): its own grades
+            with Gradebook(cfg.CourseDirectory.db_url) as gb:
+                try:
+                    submitted = gb.find_submission_notebook(notebook, assignment, student)
+                    for grade in submitted.grades:
+                        result["grades"][grade.name] = {
+                            "auto_score": grade.auto_score, "max_score": grade.max_score,
+                            "needs_manual_grade": bool(grade.needs_manual_grade)}
+                except MissingEntry:
+                    error = "the gradebook has no grades for this submission"
         result["autograded"] = path
-        _describe(nbformat.read(path, as_version=4), result, job)
+        _describe(graded, result, job)
     result["error"] = error
-    guard_log = os.path.join(work, "guard.log")
-    if os.path.exists(guard_log):
-        with open(guard_log, encoding="utf-8") as handle:
-            for line in handle:
-                result["tampering"].extend(json.loads(line))
-        result["tampering"] = sorted(set(result["tampering"]))
     status, reason = classify(result, job)
     result.update(status=status, reason=reason, seconds=round(time.monotonic() - started, 2))
     scores = [g["auto_score"] or 0 for g in result["grades"].values()]
@@ -111,17 +144,22 @@ def run(job: dict) -> dict:
 
 
 def _describe(nb, result, job):
-    """Collect what the preprocessors recorded and the failed tests' messages."""
+    """Collect what the preprocessors recorded: failed tests' messages, integrity findings, what
+    the guard undid (all read from the graded notebook the trusted preprocessors wrote)."""
     meta = nb.metadata.get("autograder", {})
     result["notes"] = dict(meta)
     cells = result.setdefault("cells", {})
+    integrity, undone = {}, set()
     for cell in nb.cells:
         info = cell.metadata.get("autograder", {})
         grade = cell.metadata.get("nbgrader", {})
         gid = grade.get("grade_id")
         if gid and (info.get("timed_out") or info.get("memory_error") or info.get("not_run")
-                    or info.get("kernel_died") or info.get("restored")):
-            cells[gid] = {k: v for k, v in info.items() if k != "line_offset"}
+                    or info.get("kernel_died") or info.get("restored") or info.get("integrity")):
+            cells[gid] = {k: v for k, v in info.items() if k not in ("line_offset", "undone")}
+        if gid and info.get("integrity"):
+            integrity[gid] = info["integrity"]
+        undone.update(info.get("undone", []))
         if not (grade.get("grade") and cell.cell_type == "code"):
             continue
         for output in cell.get("outputs", []):
@@ -133,6 +171,23 @@ def _describe(nb, result, job):
                 result["failures"].append({"grade_id": gid, "ename": "stderr",
                                            "message": output.text[:2000]})
                 break
+    result["integrity"] = integrity
+    result["tampering"] = sorted(undone)
+
+
+def _integrity_reason(result):
+    """'integrity: ...' for a submission whose tests or cells were interfered with, else None."""
+    notes, found = result.get("notes", {}), result.get("integrity") or {}
+    parts = []
+    if notes.get("reconciled"):
+        parts.append("cell metadata changed (restored from the source notebook: "
+                     + "; ".join(notes["reconciled"][:10]) + ")")
+    by_reason = {}
+    for gid, why in found.items():
+        by_reason.setdefault(why, []).append(gid)
+    for why, gids in by_reason.items():
+        parts.append(f"{', '.join(gids)} scored 0: {why}")
+    return ("integrity: " + "; ".join(parts)) if parts else None
 
 
 def classify(result, job):
@@ -140,6 +195,8 @@ def classify(result, job):
     notes, cells = result.get("notes", {}), result.get("cells", {})
     if result.get("error"):
         return "error", result["error"]
+    if notes.get("guard_failed"):
+        return "error", f"the grader's guard did not start in the kernel: {notes['guard_failed']}"
     if notes.get("no_metadata"):
         return "manual", ("no nbgrader cell metadata in the submitted notebook (cells copied into "
                           "a fresh notebook?): its answers cannot be matched to the tests, so it "
@@ -157,10 +214,19 @@ def classify(result, job):
         extra.append(f"tampering undone before the tests: {shown}"
                      + (f" (+{more} more)" if more > 0 else ""))
     tail = ("; " + "; ".join(extra)) if extra else ""
+    integrity = _integrity_reason(result)
+    if integrity:               # first: interference is what a reviewer must see
+        if notes.get("kernel_died"):
+            tail = f"; the kernel died while running {notes['kernel_died']}{tail}"
+        return "integrity", integrity + tail
     if notes.get("kernel_died"):
         return "crashed", (f"the kernel died while running {notes['kernel_died']} (os._exit, a "
                            f"crash, or memory beyond {job.get('memory_mb')} MB); the cells after "
                            f"it were not run and score 0{tail}")
+    if notes.get("interrupt_ignored"):
+        return "timeout", (f"{notes['interrupt_ignored']} timed out and the kernel ignored the "
+                           "interrupt (SIGINT): it was stopped, the cells after it were not run "
+                           f"and score 0{tail}")
     if notes.get("budget_exceeded"):
         return "timeout", (f"the notebook used up its {job['notebook_timeout']} s budget; cells "
                            f"from {notes['budget_exceeded']} on were not run and score 0{tail}")

@@ -1,0 +1,192 @@
+"""A hostile class graded through the real pipeline (Course API, two workers, sandbox on).
+
+Every attack family of issue 9 has a submission (tests/grading/hostile) with its exact expected
+scores, status and reason; two honest students graded in the same batch get exactly the grades
+they get alone; nothing outside the sandbox changed (the course's gradebook, source, release and
+config, nnlib, a loopback listener and a process the test opened, a file a lingering process
+tries to write after grading).  Never run unsandboxed: without a working sandbox the class is
+skipped with the reason (several attacks would reach the machine).
+"""
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.course import REPO, Course
+
+from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, scores, write_submission
+from .hostile import EXPECTED, Context, make_class
+
+NOTEBOOK_TIMEOUT = 40
+
+
+def _sandbox_or_skip():
+    from autograder import sandbox
+    ok, lines = sandbox.check()
+    if not ok:
+        pytest.skip("the sandbox cannot run here, so the hostile class is not graded: "
+                    + " | ".join(lines))
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that records every connection (the network attack's target)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        while not self._stop.is_set():
+            try:
+                conn, peer = self.sock.accept()
+            except OSError:
+                continue
+            self.connections.append(peer)
+            conn.close()
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+
+def _digest(paths):
+    return {str(p): hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths}
+
+
+def _processes_with(marker):
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if marker.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.append(int(pid))
+            except OSError:
+                continue
+    return found
+
+
+def _outputs(path):
+    """Everything the notebook's cells printed (not their source)."""
+    nb = nbformat.read(path, as_version=4)
+    return "\n".join(o.get("text", "") + str(o.get("evalue", "")) for c in nb.cells
+                     if c.cell_type == "code" for o in c.outputs)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    _sandbox_or_skip()
+    base = tmp_path_factory.mktemp("hostile")
+    course = Course(base / "course", DATA, cell_timeout=CELL_TIMEOUT,
+                    notebook_timeout=NOTEBOOK_TIMEOUT)
+    course.build()
+    source = nbformat.read(course.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    release = nbformat.read(course.release_path(ASSIGNMENT), 4)
+    listener = Listener()
+    victim = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    marker = f"agk-linger-{uuid.uuid4().hex}"
+    try:
+        ctx = Context(course_root=str(course.root), repo=str(REPO), port=listener.port,
+                      victim=victim.pid, marker=marker, late_file=str(base / "late.txt"),
+                      home=str(Path.home()))
+        made = make_class(source, release, ctx)
+        # the honest students alone first
+        inbox = base / "inbox"
+        for student in ("honest_a", "honest_b"):
+            write_submission(inbox, student, made[student])
+        course.collect(inbox)
+        alone = {r["student"]: r for r in course.autograde(workers=2, progress=False)}
+        protected = [course.root / "gradebook.db", course.root / "nbgrader_config.py",
+                     course.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+                     course.release_path(ASSIGNMENT)]
+        protected += sorted((REPO / "nnlib").rglob("*.py"))
+        before = _digest(protected[1:])      # the gradebook legitimately changes when recording
+        for student, nb in made.items():
+            if not student.startswith("honest"):
+                write_submission(inbox, student, nb)
+        course.collect(inbox)
+        results = {r["student"]: r for r in course.autograde(workers=2, force=True,
+                                                               progress=False)}
+        time.sleep(5)            # the lingering process would write 4 s after it started
+        yield {"course": course, "alone": alone, "results": results, "listener": listener,
+               "victim": victim, "ctx": ctx, "before": before, "after": _digest(protected[1:])}
+    finally:
+        listener.close()
+        victim.kill()
+        victim.wait()
+        for pid in _processes_with(marker):       # only if an attack escaped: clean up
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("student", sorted(EXPECTED))
+def test_each_submission_gets_its_exact_grade_status_and_reason(hostile, student):
+    """Scores per test, the status and the reason are exactly the expected ones."""
+    result = hostile["results"][student]
+    want_scores, want_status, phrases = EXPECTED[student]
+    assert result["sandboxed"] is True
+    assert (scores(result), result["status"]) == (want_scores, want_status), result["reason"]
+    assert result["max_score"] == 5.0
+    for phrase in phrases:
+        assert phrase in result["reason"], (phrase, result["reason"])
+
+
+def test_honest_students_grade_as_they_do_alone(hostile):
+    """Graded in the same batch as every attack, the honest students get their grades alone."""
+    for student in ("honest_a", "honest_b"):
+        alone, batch = hostile["alone"][student], hostile["results"][student]
+        assert (scores(batch), batch["status"], batch["reason"]) == \
+            (scores(alone), alone["status"], alone["reason"])
+
+
+def test_the_course_gradebook_holds_the_verified_grades(hostile):
+    """Gradebook writes from a kernel never land: the course gradebook has the worker's scores."""
+    from nbgrader.api import Gradebook
+    course = hostile["course"]
+    with Gradebook(course.db_url) as gb:
+        for student, result in hostile["results"].items():
+            assert gb.find_submission(ASSIGNMENT, student).score == pytest.approx(result["score"])
+
+
+def test_nothing_outside_the_sandbox_changed(hostile):
+    """Course config, source, release and nnlib are byte for byte the same; no stray file."""
+    assert hostile["after"] == hostile["before"]
+    assert not (REPO / "nnlib" / "pwn.py").exists()
+
+
+def test_no_attack_reached_anything_outside(hostile):
+    """Every attempt of the escape notebook was blocked; no later kernel ran a planted file."""
+    course = hostile["course"]
+    texts = {s: _outputs(r["autograded"]) for s, r in hostile["results"].items()
+             if r.get("autograded")}
+    escape = texts["escape"]
+    assert "ESCAPED" not in escape, [l for l in escape.splitlines() if "ESCAPED" in l]
+    for attempt in ("write the course gradebook", "read another student's submission",
+                    "connect to the host's loopback listener", "find a route off the machine",
+                    "SIGKILL a process outside the sandbox", "open nnlib's checks for writing"):
+        assert f"blocked: {attempt}" in escape, attempt
+    assert not any("STARTUP-PWNED" in text for text in texts.values())
+    assert course.root.joinpath("gradebook.db").exists()
+
+
+def test_network_process_and_late_write_attacks_left_no_trace(hostile):
+    """No connection reached the listener, the victim lives, nothing lingered or wrote late."""
+    assert hostile["listener"].connections == []
+    assert hostile["victim"].poll() is None
+    assert _processes_with(hostile["ctx"].marker) == []
+    assert not Path(hostile["ctx"].late_file).exists()

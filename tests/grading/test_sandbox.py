@@ -1,0 +1,548 @@
+"""The sandbox around the student's kernel, asserted from inside a real sandboxed kernel.
+
+Every test runs code in a kernel started exactly as grading starts it (SandboxedKernelManager in a
+Sandbox) and checks what that code could or could not do, and, from outside, what the kernel's
+processes are.  Limits are small so the limit tests are fast and bounded (no real fork bomb); the
+network tests target only a listener this test opens on 127.0.0.1 and a UDP connect() (which sends
+no packet) to a documentation address.
+"""
+
+import asyncio
+import csv
+import errno
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import sandbox
+from autograder.course import UNSANDBOXED, Course, CourseError
+from autograder.report import render
+from autograder.sandbox import HOME, Limits, Sandbox, kernel_manager_for, sandbox_processes
+
+from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, NOTEBOOK_TIMEOUT, write_submission
+
+REPO = Path(__file__).resolve().parents[2]
+MB = 2 ** 20
+LIMITS = Limits(memory_mb=700, processes=48, cpu_seconds=120, disk_mb=16, open_files=128)
+
+
+
+@pytest.fixture(scope="module", autouse=True)
+def available():
+    """Skip where the machine cannot run the sandbox -- but never in CI, where it must."""
+    ok, lines = sandbox.check()
+    if not ok:
+        message = "the sandbox cannot start here: " + "; ".join(lines)
+        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+class Kernel:
+    """A sandboxed kernel and a client, driven from synchronous tests."""
+
+    def __init__(self, box):
+        self.loop = asyncio.new_event_loop()
+        self.km = kernel_manager_for(box)()
+        self.loop.run_until_complete(self.km.start_kernel())
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.loop.run_until_complete(self.kc.wait_for_ready(timeout=60))
+
+    def run(self, code):
+        """stdout of ``code`` run in the kernel; an error in it fails the test with its traceback."""
+        out = []
+
+        def hook(msg):
+            if msg["msg_type"] == "stream":
+                out.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                out.append("\n".join(msg["content"]["traceback"]))
+
+        reply = self.loop.run_until_complete(
+            self.kc.execute_interactive(textwrap.dedent(code), output_hook=hook, timeout=60))
+        assert reply["content"]["status"] == "ok", "".join(out)
+        return "".join(out)
+
+    def json(self, code):
+        """The value of the last line of ``code`` (printed as JSON by the kernel)."""
+        lines = textwrap.dedent(code).strip().splitlines()
+        body = "\n".join(lines[:-1])
+        return json.loads(self.run(f"{body}\nimport json as _j\nprint(_j.dumps({lines[-1]}))"))
+
+    def processes(self):
+        """Host pids: [bwrap's init, the kernel, what else runs inside]."""
+        return sandbox_processes(self.km.provisioner.pid)
+
+    def close(self):
+        self.kc.stop_channels()
+        self.loop.run_until_complete(self.km.shutdown_kernel(now=True))
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("submission")
+    (folder / "data.txt").write_text("the submission's own file\n")
+    with Sandbox(files=[folder / "data.txt"], limits=LIMITS) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def kernel(box):
+    started = Kernel(box)
+    yield started
+    started.close()
+
+
+def _status(pid, field):
+    with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return line.split()[1:]
+    raise KeyError(field)
+
+
+def test_kernel_is_an_unprivileged_user_inside_and_outside(kernel, box):
+    """uid 1000 inside; outside, every process of the sandbox has a uid that is not root."""
+    assert kernel.json("import os\n[os.getuid(), os.geteuid(), os.getgid()]") == [1000, 1000, 1000]
+    pids = kernel.processes()
+    assert len(pids) >= 2                                  # bwrap's init and the kernel
+    for pid in pids:
+        real, effective, saved, fs = map(int, _status(pid, "Uid"))
+        assert 0 not in (real, effective, saved, fs), pid
+        if os.geteuid() == 0:
+            assert real == box.uid >= sandbox.UID_BASE     # the slot's own uid, not a shared one
+
+
+def test_kernel_has_its_own_pid_namespace_with_init(kernel):
+    """Inside, bwrap's init is pid 1 and the kernel pid 2; the host's processes are not there."""
+    seen = kernel.json("import os\n[os.getpid(), sorted(int(p) for p in os.listdir('/proc') "
+                       "if p.isdigit())[:2]]")
+    assert seen[0] == 2 and seen[1] == [1, 2]
+    assert kernel.json("import os\nos.path.exists(f'/proc/{os.getppid()}/cmdline') and "
+                       "os.getppid()") == 1
+
+
+def test_no_network_no_route_out_and_no_loopback_to_the_host(kernel):
+    """UDP connect() to a non-loopback address: ENETUNREACH; TCP to the test's own 127.0.0.1
+    listener: refused, and the listener sees no connection."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    try:
+        seen = kernel.json(f"""
+            import socket
+            def attempt(kind, address):
+                s = socket.socket(socket.AF_INET, kind)
+                s.settimeout(2)
+                try:
+                    s.connect(address)
+                    return 'connected'
+                except OSError as error:
+                    return error.errno
+                finally:
+                    s.close()
+            [attempt(socket.SOCK_DGRAM, ('192.0.2.1', 9)), attempt(socket.SOCK_STREAM, ('127.0.0.1', {port}))]
+            """)
+        assert seen[0] == errno.ENETUNREACH
+        assert seen[1] in (errno.ECONNREFUSED, errno.ENETUNREACH)
+        with pytest.raises(socket.timeout):
+            listener.accept()
+    finally:
+        listener.close()
+
+
+def test_repository_course_and_home_are_invisible(kernel, tmp_path):
+    """notebooks/, tests/, autograder/'s source, a course folder with its gradebook and $HOME
+    do not exist inside; the working folder holds the submission's own file only."""
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "gradebook.db").write_text("grades")
+    paths = [REPO / "notebooks", REPO / "tests", REPO / "autograder", REPO / "README.md",
+             course / "gradebook.db", course, Path.home() / ".cache", "/etc/passwd", "/var"]
+    seen = kernel.json(f"import os\n[os.path.exists(p) for p in {[str(p) for p in paths]!r}]")
+    assert seen == [False] * len(paths)
+    assert kernel.json("import os\n[os.getcwd(), os.path.expanduser('~'), sorted(f for f in "
+                       "os.listdir() if not f.startswith('.'))]") == [HOME, HOME, ["data.txt"]]
+    # a Python installed under $HOME is bound at its own path, alone: nothing else of $HOME
+    home = Path.home()
+    leading = sorted({Path(t).relative_to(home).parts[0] for t in sandbox._python_trees()
+                      if Path(t).is_relative_to(home)})
+    assert kernel.json(f"import os\nos.path.isdir({str(home)!r}) and sorted(os.listdir("
+                       f"{str(home)!r}))") == (leading or False)
+
+
+def test_helpers_are_the_only_part_of_autograder_shipped(kernel):
+    """autograder inside is a read-only copy of the kernel-side helpers and nothing else."""
+    seen = kernel.json("import autograder, os\n"
+                       "[autograder.__path__[0], sorted(f for f in os.listdir(autograder.__path__[0]) "
+                       "if f.endswith('.py'))]")
+    assert seen == [sandbox.HELPERS + "/autograder", sorted(sandbox.KERNEL_MODULES)]
+
+
+def test_only_the_working_folder_tmp_and_the_sockets_are_writable(kernel):
+    """Writes fail everywhere but the private working folder, /tmp, /dev/shm and the ipc folder."""
+    targets = ["/usr/x", "/x", "/dev/x", sandbox.HELPERS + "/autograder/guard.py",
+               os.path.join(os.path.dirname(sandbox.__file__), "x"),
+               os.path.join(sys.prefix, "x"), os.path.join(sys.base_prefix, "x"),
+               f"{HOME}/x", "/tmp/x", "/dev/shm/x"]
+    seen = kernel.json(f"""
+        def attempt(path):
+            try:
+                with open(path, 'a') as handle:
+                    handle.write('x')
+                return 'written'
+            except OSError as error:
+                return error.errno
+        [attempt(p) for p in {targets!r}]
+        """)
+    assert seen[-3:] == ["written"] * 3
+    for path, outcome in zip(targets[:-3], seen[:-3]):
+        assert outcome in (errno.EROFS, errno.EACCES, errno.ENOENT), (path, outcome)
+    # every writable mount but /proc, /dev/pts and the device nodes (/dev/null, /dev/zero...)
+    writable = kernel.json("""
+        import os, stat
+        mounts = []
+        for line in open('/proc/self/mountinfo'):
+            fields = line.split()
+            point, kind = fields[4], fields[fields.index('-') + 1]
+            if ('rw' in fields[5].split(',') and kind not in ('proc', 'devpts')
+                    and not stat.S_ISCHR(os.stat(point).st_mode)):
+                mounts.append(point)
+        sorted(mounts)
+        """)
+    ipc = os.path.dirname(kernel.km.connection_file)
+    assert writable == sorted([HOME, "/tmp", "/dev/shm", ipc])
+
+
+def test_socket_folder_is_sealed_before_student_code_runs(kernel):
+    """The kernel cannot add or swap anything in its socket folder (a symlink there would make the
+    trusted worker connect to another socket of the host on a ZMQ reconnect)."""
+    ipc = os.path.dirname(kernel.km.connection_file)
+    seen = kernel.json(f"""
+        import os
+        results = []
+        for make in (lambda p: os.symlink('/run/other.sock', p), lambda p: open(p, 'w'),
+                     lambda p: os.rename({kernel.km.ip + '-' + str(kernel.km.shell_port)!r}, p)):
+            try:
+                make({ipc + '/planted'!r})
+                results.append('done')
+            except OSError as error:
+                results.append(error.errno)
+        results""")
+    assert seen == [errno.EACCES] * 3
+    assert sorted(os.listdir(ipc)) == sorted(
+        ["kernel.json"] + [f"k-{port}" for port in (kernel.km.shell_port, kernel.km.iopub_port,
+                                                    kernel.km.stdin_port, kernel.km.hb_port,
+                                                    kernel.km.control_port)])
+
+
+def test_cannot_signal_a_process_outside(kernel):
+    """kill() of a host process (here a child of the test) fails: it does not exist inside."""
+    outside = subprocess.Popen(["sleep", "60"])
+    try:
+        seen = kernel.json(f"""
+            import os, signal
+            try:
+                os.kill({outside.pid}, signal.SIGKILL)
+                result = 'sent'
+            except OSError as error:
+                result = error.errno
+            result""")
+        assert seen == errno.ESRCH
+        assert outside.poll() is None
+    finally:
+        outside.kill()
+        outside.wait()
+
+
+def test_kernel_is_in_its_own_memory_and_pids_cgroups(kernel, box):
+    """Outside: the kernel's cgroups are the sandbox's own, with the limits of this sandbox."""
+    if os.geteuid() != 0:
+        pytest.skip("cgroups are set only when grading runs as root")
+    kernel_pid = kernel.processes()[1]
+    groups = {}
+    with open(f"/proc/{kernel_pid}/cgroup", encoding="utf-8") as handle:
+        for line in handle:
+            _, names, path = line.strip().split(":", 2)
+            for name in names.split(","):
+                groups[name] = path
+    for controller, knob, value in (("memory", "memory.limit_in_bytes", LIMITS.memory_mb * MB),
+                                    ("pids", "pids.max", LIMITS.processes)):
+        assert f"autograder-{box.uid}-" in groups[controller]
+        own = sandbox._own_cgroup(controller)
+        folder = os.path.join(own, os.path.basename(groups[controller]))
+        assert int(Path(folder, knob).read_text()) == value
+
+
+def test_memory_is_bounded_per_process_and_in_total(kernel):
+    """One process: MemoryError beyond the limit.  Three processes of 250 MB each (under the
+    per-process limit, over the total): the memory cgroup kills one of them."""
+    assert "MemoryError" in kernel.run(f"""
+        try:
+            block = bytearray({LIMITS.memory_mb + 100} * 2 ** 20)
+        except MemoryError:
+            print('MemoryError')
+        """)
+    if os.geteuid() != 0:
+        return
+    codes = kernel.json("""
+        import subprocess, sys
+        eat = "import time; b = b'x' * (250 * 2 ** 20); time.sleep(3)"
+        children = [subprocess.Popen([sys.executable, '-c', eat]) for _ in range(3)]
+        [child.wait() for child in children]""")
+    assert -signal.SIGKILL in codes, codes
+
+
+def test_threads_and_processes_are_bounded(kernel):
+    """Starting 100 threads fails before the limit (48 processes + threads in the sandbox)."""
+    started = kernel.json(f"""
+        import threading
+        gate = threading.Event()
+        threads = []
+        try:
+            for _ in range(100):
+                thread = threading.Thread(target=gate.wait)
+                thread.start()
+                threads.append(thread)
+        except RuntimeError:
+            pass
+        gate.set()
+        for thread in threads:
+            thread.join()
+        len(threads)""")
+    assert 0 < started < LIMITS.processes
+
+
+def test_file_size_disk_and_open_files_are_bounded(kernel):
+    """A file larger than the disk limit: EFBIG; filling /tmp: ENOSPC; open files: EMFILE."""
+    seen = kernel.json(f"""
+        import errno, os
+        def write(path, megabytes):
+            try:
+                with open(path, 'wb') as handle:
+                    for _ in range(megabytes):
+                        handle.write(b'x' * 2 ** 20)
+                return 'written'
+            except OSError as error:
+                return error.errno
+            finally:
+                if os.path.exists(path):
+                    os.remove(path)
+        def fill(folder):
+            try:
+                for i in range(100):
+                    with open(f'{{folder}}/{{i}}', 'wb') as handle:
+                        handle.write(b'x' * (2 ** 20 - 4096))
+                return 'written'
+            except OSError as error:
+                return error.errno
+            finally:
+                for name in os.listdir(folder):
+                    if name.isdigit():
+                        os.remove(os.path.join(folder, name))
+        handles = []
+        try:
+            for _ in range(1000):
+                handles.append(open('/dev/null'))
+            opened = 'all'
+        except OSError as error:
+            opened = error.errno
+        for handle in handles:
+            handle.close()
+        [write('/dev/shm/big', {LIMITS.disk_mb + 1}), fill('/tmp'), opened]""")
+    assert seen == [errno.EFBIG, errno.ENOSPC, errno.EMFILE]
+
+
+def test_cpu_time_is_bounded(box):
+    """A process that spins is killed when it has used its CPU seconds (SIGXCPU or SIGKILL)."""
+    tight = Sandbox(limits=Limits(memory_mb=512, processes=16, cpu_seconds=1, disk_mb=8))
+    with tight:
+        done = tight.run([sys.executable, "-c", "while True: pass"], timeout=60)
+    assert done.returncode in (128 + signal.SIGXCPU, 128 + signal.SIGKILL), done   # bwrap's 128+N
+
+
+def test_everything_the_kernel_started_ends_with_it(box):
+    """A process the kernel started in the background (its own session) is gone once the kernel
+    has been shut down: bwrap's init takes the whole PID namespace with it."""
+    kernel = Kernel(box)
+    try:
+        kernel.run("""
+            import subprocess
+            subprocess.Popen(['sleep', '300'], start_new_session=True)""")
+        inside = kernel.processes()
+        lingering = [pid for pid in inside[2:] if Path(f"/proc/{pid}/cmdline").read_bytes()
+                     .startswith(b"sleep")]
+        assert lingering, inside
+    finally:
+        kernel.close()
+    for pid in lingering:
+        for _ in range(100):
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except FileNotFoundError:
+                break
+            if state == "Z":         # dead, waiting for the host's init to reap it
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail(f"process {pid} started by the kernel still runs after it ended")
+
+
+def test_cgroups_and_staging_are_removed_after_the_sandbox(tmp_path):
+    """A process's cgroups are gone once it has ended; the sandbox's folder once it is closed."""
+    with Sandbox(limits=LIMITS) as short:
+        assert short.run([sys.executable, "-c", "print('hi')"]).stdout == "hi\n"
+        own = [sandbox._own_cgroup(c) for c in ("memory", "pids")] if os.geteuid() == 0 else []
+        for parent in filter(None, own):      # checked while the slot is still ours
+            assert not [p for p in os.listdir(parent) if p.startswith(f"autograder-{short.uid}-")]
+        folder = short._dir
+    assert not os.path.exists(folder)
+
+
+# ---------------------------------------------------------------- through the grading pipeline
+PROBE = ("import os, socket\n"
+         "print(os.getuid(), socket.gethostname(), os.getcwd(), sorted(os.listdir('.')))")
+
+
+def _probe_submission(course):
+    source = nbformat.read(course.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    from autograder.sample_class import make_submission
+    release = nbformat.read(course.release_path(ASSIGNMENT), 4)
+    nb = make_submission("perfect", source, release)
+    nb.cells.insert(2, nbformat.v4.new_code_cell(PROBE))
+    return nb
+
+
+@pytest.fixture(scope="module")
+def probe_courses(tmp_path_factory):
+    """The same probing submission graded with, then without the sandbox:
+    {sandboxed: (course, result, summary text, what the probe cell printed)}."""
+    root = tmp_path_factory.mktemp("probe") / "course"
+    inbox = tmp_path_factory.mktemp("probe_inbox")
+    graded = {}
+    for sandboxed in (True, False):
+        course = Course(root, DATA, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TIMEOUT,
+                        sandbox=sandboxed)
+        if sandboxed:
+            course.build()
+            write_submission(inbox, "probe", _probe_submission(course))
+            course.collect(inbox)
+        result = course.autograde(workers=1, force=True, progress=False)[0]
+        notebook = nbformat.read(result["autograded"], 4)
+        graded[sandboxed] = (course, result, render(course.rows()),
+                             notebook.cells[2].outputs[0]["text"])
+    return graded
+
+
+def test_grading_runs_the_kernel_in_the_sandbox(probe_courses):
+    """autograde (sandbox on by default): the notebook ran as uid 1000 on host 'sandbox' in the
+    private working folder holding only the submission; full marks as usual."""
+    course, result, summary, printed = probe_courses[True]
+    assert (result["status"], result["score"], result["sandboxed"]) == ("graded", 5.0, True)
+    assert printed.startswith(f"1000 sandbox {HOME} ")
+    assert f"'{ASSIGNMENT}.ipynb'" in printed and "gradebook" not in printed
+    assert sorted(p.name for p in Path(result["autograded"]).parent.iterdir()) == [
+        f"{ASSIGNMENT}.ipynb"]                      # only the validated notebook is taken back
+    assert "WITHOUT" not in summary
+
+
+def test_no_sandbox_marks_every_result_in_the_csv_and_the_summary(probe_courses, tmp_path):
+    """--no-sandbox: same score, and the reason says UNSANDBOXED in the CSV and the summary."""
+    course, result, summary, printed = probe_courses[False]
+    assert not printed.startswith("1000 sandbox")
+    assert (result["score"], result["sandboxed"]) == (5.0, False)
+    assert result["reason"].startswith(UNSANDBOXED)
+    with open(course.export(tmp_path / "grades.csv"), newline="") as handle:
+        row = next(csv.DictReader(handle))
+    assert row["reason"].startswith("UNSANDBOXED")
+    assert "1 of 1 results were graded WITHOUT the sandbox" in summary
+    assert f"probe / fx_basics: {UNSANDBOXED}" in summary
+
+
+def test_autograde_refuses_when_the_sandbox_cannot_start(probe_courses, monkeypatch):
+    """No bwrap on this machine: autograde refuses, saying why and how to fix; nothing graded."""
+    course = probe_courses[True][0]
+    monkeypatch.setattr(sandbox, "BWRAP", "bwrap-not-installed-here")
+    monkeypatch.setattr(sandbox, "_available", None)
+    with pytest.raises(CourseError, match="bubblewrap .* not installed.*apt-get install bubblewrap"):
+        course.autograde(workers=1, force=True, progress=False)
+    monkeypatch.setattr(sandbox, "_available", None)
+
+
+KILLED_WORKER = """
+import subprocess, sys, time
+from autograder.sandbox import Limits, Sandbox
+box = Sandbox(limits=Limits(memory_mb=256, processes=16, disk_mb=8)).open()
+launch = box.prepare(["sleep", "600"])
+bwrap = subprocess.Popen(launch.argv, start_new_session=True, **launch.popen_kwargs)
+launch.started()
+print(box.uid, box._dir, bwrap.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _alive(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_what_a_killed_worker_leaves_is_removed(tmp_path):
+    """A worker SIGKILLed mid-kernel: its sandbox dies with it (--die-with-parent); its cgroups
+    and folder are removed by remove_stale (autograde calls it after every batch)."""
+    if os.geteuid() != 0:
+        pytest.skip("slots, cgroups and their clean-up exist only when grading runs as root")
+    worker = subprocess.Popen([sys.executable, "-c", KILLED_WORKER], stdout=subprocess.PIPE,
+                              text=True, cwd=REPO)
+    uid, folder, bwrap = worker.stdout.readline().split()
+    for _ in range(100):
+        inside = [int(bwrap)] + sandbox_processes(int(bwrap))
+        if len(inside) >= 3:                  # bwrap, its init, sleep
+            break
+        time.sleep(0.05)
+    cgroups = [os.path.join(sandbox._own_cgroup(c), f"autograder-{uid}-1") for c in ("memory", "pids")]
+    assert all(os.path.isdir(path) for path in cgroups) and os.path.isdir(folder)
+    worker.kill()
+    worker.wait()
+    worker.stdout.close()
+    for _ in range(100):        # the sandbox's processes die with their parent
+        if not any(map(_alive, inside)):
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"sandbox processes {inside} outlived their worker")
+    sandbox.remove_stale()      # (another worker taking the same slot would have removed them too)
+    assert not any(os.path.exists(path) for path in cgroups + [folder])
+
+
+def test_sandbox_check_says_what_is_enforced(capsys):
+    """`python -m autograder sandbox-check`: exit 0 here, naming the uid, the network and limits."""
+    from autograder.cli import main
+    assert main(["sandbox-check"]) == 0
+    out = capsys.readouterr().out
+    assert "network inside: Network is unreachable" in out and "1000 inside" in out
+    assert "sandbox: OK" in out
+
+
+def test_no_sandbox_flag_warns_and_reaches_the_course(capsys, tmp_path):
+    """`autograde --no-sandbox` prints a warning and gives a Course that grades unsandboxed."""
+    from autograder.cli import _course, build_parser
+    args = build_parser().parse_args(["autograde", "--no-sandbox", "--course", str(tmp_path)])
+    assert _course(args).sandbox is False
+    assert "WARNING: --no-sandbox" in capsys.readouterr().err
+    args = build_parser().parse_args(["autograde", "--course", str(tmp_path)])
+    assert _course(args).sandbox is True
