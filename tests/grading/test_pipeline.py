@@ -84,7 +84,7 @@ def test_summary_names_failed_tests_and_misconceptions(graded, course, tmp_path)
     assert "nometa / fx_basics: manual" in text
     assert "fx_basics:test_mean_loss" in text
     assert "a minus sign too many or too few" in text            # partial's flipped sigmoid
-    assert "called nnlib's sigmoid instead of writing it" in text
+    assert "called nnlib's own implementation in test_sigmoid instead of writing it" in text
     assert plot(rows, tmp_path / "s.png").stat().st_size > 1000
 
 
@@ -96,18 +96,23 @@ def test_misconception_labels():
     assert misconception({"ename": "AssertionError", "message": "plain"}) is None
 
 
-def test_forbid_labels_with_and_without_a_reason():
-    """Both wordings of forbid's message (with and without reason=) are labelled the same way."""
+def test_forbid_is_recognised_by_its_type_whatever_its_wording():
+    """forbid's failures are labelled by the exception's type, with or without reason=/message=."""
     import nnlib
-    from nnlib.checks import forbid
+    from nnlib.checks import ForbiddenCall, forbid
     labels = []
-    for kwargs in ({}, {"reason": "Multiply the local derivatives yourself."}):
+    for kwargs in ({}, {"reason": "Multiply the local derivatives yourself."},
+                   {"message": "Write it yourself."}):
         try:
             with forbid(nnlib.numerical_gradient, **kwargs):
                 nnlib.numerical_gradient(lambda x: float(x.sum()), np.ones(2))
-        except AssertionError as error:
-            labels.append(misconception({"ename": "AssertionError", "message": str(error)}))
-    assert labels == ["called nnlib's numerical_gradient instead of writing it"] * 2
+        except ForbiddenCall as error:
+            labels.append(misconception({"ename": type(error).__name__, "message": str(error),
+                                         "grade_id": "test_gradient"}))
+    assert labels == ["called nnlib's own implementation in test_gradient instead of writing it"] * 3
+    # the same words from a plain AssertionError are not a forbidden call
+    assert misconception({"ename": "AssertionError", "grade_id": "t",
+                          "message": "This exercise asks you to write x yourself"}) is None
 
 
 def test_resubmission_replaces_the_grade_and_keeps_history(graded, course, tmp_path, notebooks):
