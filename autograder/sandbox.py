@@ -41,6 +41,8 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
+from autograder.apt import install_debian_package
+
 BWRAP = "bwrap"
 # Sandbox uids (as root): one per grading slot, far above any uid /etc/passwd or subuid ranges hand out.
 UID_BASE = int(os.environ.get("AUTOGRADER_SANDBOX_UID_BASE", "2000000000"))
@@ -650,16 +652,8 @@ def install_bwrap():
     """Install Debian's bubblewrap when it is missing and we may (root with apt-get): (ok, why)."""
     if shutil.which(BWRAP):
         return True, f"bubblewrap found at {shutil.which(BWRAP)}"
-    if os.geteuid() != 0:
-        return False, f"bubblewrap is missing and this is not root, so it cannot be installed here; {HOW_TO_INSTALL}"
-    if shutil.which("apt-get") is None:
-        return False, f"bubblewrap is missing and there is no apt-get here; {HOW_TO_INSTALL}"
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "bubblewrap"]):
-        print("+", " ".join(command), flush=True)
-        if subprocess.run(command, env=env).returncode != 0:
-            return False, f"`{' '.join(command)}` failed (see its output above); {HOW_TO_INSTALL}"
-    return True, "installed Debian's bubblewrap package"
+    ok, why = install_debian_package("bubblewrap")
+    return ok, (why if ok else f"bubblewrap is missing: {why}; {HOW_TO_INSTALL}")
 
 
 def main(argv=None):

@@ -13,9 +13,10 @@ Outcomes:
 ``BROWSER_TESTS_CHROMIUM=/path/to/chromium`` points the suite at another Chromium build.
 """
 import os
-import shutil
 import subprocess
 import sys
+
+from autograder.apt import install_debian_package
 
 CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 OVERRIDE_VARIABLE = "BROWSER_TESTS_CHROMIUM"
@@ -63,16 +64,7 @@ def missing_browser_message():
 
 def install_chromium():
     """Install Debian's chromium package when we are root with apt-get; return (ok, explanation)."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return False, "not root, so the chromium package cannot be installed here"
-    if shutil.which("apt-get") is None:
-        return False, "no apt-get on this system, so the chromium package cannot be installed here"
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-        print("+", " ".join(command), flush=True)
-        if subprocess.run(command, env=env).returncode != 0:
-            return False, f"`{' '.join(command)}` failed (see its output above)"
-    return True, "installed Debian's chromium package"
+    return install_debian_package("chromium")
 
 
 def ensure_chromium():
