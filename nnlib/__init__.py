@@ -13,8 +13,9 @@ Conventions (see each module's docstring for details)
 -----------------------------------------------------
 * A batch is 2-D, shape ``(N, D)``, **one example per row**. One example ``x`` is ``x[None, :]``.
 * ``Linear`` stores ``W`` as ``(out_features, in_features)``, as in ``z = W y + b`` and PyTorch;
-  for a batch ``Z = Y Wᵀ + b``. The notes' weight tables are inputs × neurons: nnlib's W is their
-  transpose.
+  for a batch ``Z = Y Wᵀ + b``. The forward-pass notes' weight tables and the student summary's
+  ``XW + b`` are inputs × neurons (nnlib's W transposed); the backprop notes and the slides already
+  write W as neurons × inputs, like nnlib.
 * Gradients have the parameter's shape (``dW`` like ``W``); the lecture's ``∇_W Div`` is the
   transpose of nnlib's ``dW``.
 * float64 by default; float32 on request (``dtype=np.float32``), preserved end to end.

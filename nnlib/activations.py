@@ -6,7 +6,7 @@ Conventions
   ``Y = f(Z)`` has the same shape and dtype (float32 stays float32).
 * ``backward(dY)`` takes ``dY = ∂L/∂Y`` and returns ``dZ = ∂L/∂Z``. Activations have no parameters.
 * ``jacobian(z)`` takes ONE example ``z`` of shape ``(D,)`` and returns the ``(D, D)`` matrix
-  ``J[i, j] = ∂y_i/∂z_j``: diagonal for the scalar activations, full for softmax.
+  ``J[j, i] = ∂y_j/∂z_i`` (row = output j, column = input i, like ``W[j, i]``): diagonal for the scalar activations, full for softmax.
   For a batch, ``backward`` applies the same Jacobian row by row (a vector-Jacobian product
   ``dz = dy J``) without ever building an ``(N, D, D)`` array.
 * Scalar activations also have ``derivative(z)``: the elementwise ``f'(z)``, any shape.
@@ -272,12 +272,12 @@ class Softmax(Activation):
     """Softmax of each row: ``y_j = e^(z_j) / Σ_k e^(z_k)`` (a vector activation).
 
     Every output depends on every input of its row, so the Jacobian is full:
-    ``∂y_i/∂z_j = y_i (δ_ij − y_j)`` (diagonal entries ``y_i(1 − y_i)``, off-diagonal ``−y_i y_j``).
+    ``∂y_j/∂z_i = y_j (δ_ij − y_i)`` (diagonal entries ``y_j(1 − y_j)``, off-diagonal ``−y_j y_i``).
 
     Notes
     -----
     ``backward`` applies that Jacobian to each row (a vector-Jacobian product):
-    ``dz_j = Σ_i dy_i y_i (δ_ij − y_j) = y_j (dy_j − Σ_i dy_i y_i)``, i.e. for the batch
+    ``dz_i = Σ_j dy_j y_j (δ_ij − y_i) = y_i (dy_i − Σ_j dy_j y_j)``, i.e. for the batch
     ``dZ = Y * (dY − sum(dY * Y, axis=1, keepdims=True))``. It uses no (N, D, D) array and no
     shortcut through the loss, so it is right for any loss that follows.
 

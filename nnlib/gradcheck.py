@@ -8,7 +8,7 @@ Comparing the two is how every gradient in this course is checked.
   calls.
 * :func:`numerical_gradient` — central differences ``(f(x + ε e_i) − f(x − ε e_i)) / 2ε`` of a
   scalar function, one entry of ``x`` at a time (``x`` is perturbed in place and restored).
-* :func:`numerical_jacobian` — the same for a vector function: ``J[i, j] ≈ ∂f_i/∂x_j``.
+* :func:`numerical_jacobian` — the same for a vector function: ``J[j, i] ≈ ∂f_j/∂x_i``.
 * :func:`relative_error` — ``max|a − b| / max(|a| + |b|)``, as in CS231n.
 * :func:`gradcheck` — backprop vs numerical for every parameter of a model, with verdicts.
 
@@ -124,7 +124,7 @@ def numerical_jacobian(f, x, eps=1e-6):
     Returns
     -------
     ndarray of float64, shape (M, D)
-        ``J[i, j] ≈ ∂f_i/∂x_j``, with f(x) and x flattened (for vectors this is the usual Jacobian).
+        ``J[j, i] ≈ ∂f_j/∂x_i``, with f(x) and x flattened (for vectors this is the usual Jacobian).
 
     Examples
     --------

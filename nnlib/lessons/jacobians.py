@@ -8,7 +8,7 @@ Notation (lecture "Vector formulation / the backward pass")
 -----------------------------------------------------------
 * Layer k: ``z_k = W_k y_{k−1} + b_k`` (a ``Linear``), then ``y_k = f_k(z_k)`` (its activation).
 * A gradient of the scalar Div is a **row** vector: ``∇_z Div`` is 1 × D for z of length D.
-* The Jacobian of y ∈ R^M w.r.t. z ∈ R^D is M × D: ``J_y(z)[i, j] = ∂y_i/∂z_j`` (rows = outputs).
+* The Jacobian of y ∈ R^{D_out} w.r.t. z ∈ R^{D_in} is D_out × D_in: ``J_y(z)[j, i] = ∂y_j/∂z_i`` (rows = outputs, like ``W[j, i]``).
   The affine map's Jacobian is ``J_z(y) = W``; a scalar activation's is diagonal, softmax's full.
 * Chain rule, outer function first: ``∇_z Div = ∇_y Div · J_y(z)`` (a vector–Jacobian product),
   ``∇_{y_{k−1}} Div = ∇_{z_k} Div · W_k``, ``∇_{b_k} Div = ∇_{z_k} Div``.
@@ -58,11 +58,11 @@ class LayerJacobian:
     ----------
     label : what the dropdown shows, e.g. ``"layer 2 activation: y⁽²⁾ = ReLU(z⁽²⁾)"``.
     kind : ``"affine"`` (a Linear: J = W) or ``"activation"``.
-    k : lecture layer number (1 … N).
+    k : lecture layer number (1 … Λ).
     position : index of the layer in ``model.layers``.
     in_symbol, out_symbol : ``"y⁽⁰⁾"``, ``"z⁽¹⁾"`` …
     x, y : the layer's input (D,) and output (M,) for this example.
-    jacobian : (M, D), ``J[i, j] = ∂out_i/∂in_j``.
+    jacobian : (M, D), ``J[j, i] = ∂out_j/∂in_i``.
     structure : ``"full"``, ``"diagonal"`` or ``"W"`` (affine), for the explanation.
     """
 
@@ -156,7 +156,7 @@ class VectorBackward:
 def vector_backward(model, x, d, loss) -> VectorBackward:
     """The lecture's vector backward pass for one example, with explicit Jacobians.
 
-    ∇_{y_N} Div from the loss; then for k = N … 1: ∇_{z_k} = ∇_{y_k} · J_{y_k}(z_k),
+    ∇_{y_Λ} Div from the loss; then for k = Λ … 1: ∇_{z_k} = ∇_{y_k} · J_{y_k}(z_k),
     ∇_{W_k} = y_{k−1} ∇_{z_k} (stored transposed, like nnlib), ∇_{b_k} = ∇_{z_k},
     ∇_{y_{k−1}} = ∇_{z_k} · W_k. The model and loss are not touched.
     """
@@ -301,7 +301,7 @@ class JacobianExplorerState:
             return head + ("A scalar activation: y_j depends on z_j only, so J is diagonal with "
                            "f′(z_j) on the diagonal.")
         return head + ("A vector activation: every y_i depends on every z_j, so J is full "
-                       "(softmax: ∂y_i/∂z_j = y_i(δ_ij − y_j)).")
+                       "(softmax: ∂y_j/∂z_i = y_j(δ_ij − y_i)).")
 
 
 # ---------------------------------------------------------------------------- gradient bridge

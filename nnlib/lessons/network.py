@@ -1,6 +1,6 @@
 """The network as the lecture draws it, evaluated on ONE example: the lessons' shared starting point.
 
-A model is a chain of lecture layers k = 1 … N, each one ``Linear`` followed by at most one
+A model is a chain of lecture layers k = 1 … Λ, each one ``Linear`` followed by at most one
 activation f_k (none = identity); layer 0 is the input, y⁽⁰⁾ = x. :func:`forward_values` runs
 nnlib's own layers (on a copy) and keeps every z⁽ᵏ⁾ and y⁽ᵏ⁾; the traces (notebooks 02/03), the
 influence diagrams (01/03) and the Jacobians (04) all start from it.

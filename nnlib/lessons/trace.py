@@ -9,7 +9,7 @@ plotting library, so it is tested without a browser.
 
 Notation (lecture 5a / "Forward and backward propagation")
 ----------------------------------------------------------
-* Layer k = 1 … N is one ``Linear`` followed by its activation f_k (none = identity); layer 0 is the
+* Layer k = 1 … Λ is one ``Linear`` followed by its activation f_k (none = identity); layer 0 is the
   input, y^(0) = x.
 * w_ij^(k) connects input i (of layer k−1) to neuron j (of layer k). nnlib stores it as
   ``W[j, i]`` of the k-th Linear (W is (out, in)).
@@ -374,7 +374,7 @@ def backward_trace(model, x, d, loss, *, digits: int = 4, max_terms: int = 6,
     Returns
     -------
     Trace: "loss" (the divergence, for context); "dy" for every output (from the loss); then for
-    k = N … 1: "dz" for every neuron, "dw" and "db" for every weight and bias, "dy" for layer
+    k = Λ … 1: "dz" for every neuron, "dw" and "db" for every weight and bias, "dy" for layer
     k − 1 (skipped for the input unless ``input_gradient``). Sums record each term and the running
     total; every value is computed from those scalar terms (tests compare it with nnlib's
     vectorised backward and with numerical derivatives).

@@ -7,7 +7,7 @@ STUB_SOFTMAX = "def stable_softmax(Z):\n    Z = np.asarray(Z, dtype=float)\n    
 SOFTMAX_J = "    y = stable_softmax(z[None, :])[0]\n    return np.diag(y) - np.outer(y, y)"
 VJP = "return Y * (dY - (dY * Y).sum(axis=1, keepdims=True))"
 FUSED = "return (stable_softmax(Z) - D) / Z.shape[0]"
-RELU = "return dY * (Z > 0)          # slope 0 at the kink, as PyTorch does; any slope in [0, 1] is valid"
+RELU = "return dY * (Z >= 0)         # slope 1 at the kink: the course's convention (nnlib's default); any slope in [0, 1] is valid"
 MAX = "dZ[np.arange(Z.shape[0]), winners] = dy"
 
 ENTRIES = [

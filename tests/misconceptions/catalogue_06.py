@@ -30,7 +30,7 @@ ENTRIES = [
     Entry("b-z1-as-input", "backward", "test_backward",
           sub=[("dW2 = dZ2.T @ cache[\"Y1\"]", "dW2 = dZ2.T @ cache[\"Z1\"]")], names="before the ReLU"),
     Entry("b-no-relu-derivative", "backward", "test_backward",
-          sub=[("dZ1 = dY1 * (cache[\"Z1\"] > 0)", "dZ1 = dY1")], names="ReLU's derivative"),
+          sub=[("dZ1 = dY1 * (cache[\"Z1\"] >= 0)", "dZ1 = dY1")], names="ReLU's derivative"),
     Entry("b-dw2-lecture-layout", "backward", "test_backward",
           sub=[("dW2 = dZ2.T @ cache[\"Y1\"]", "dW2 = cache[\"Y1\"].T @ dZ2")], names="transpose"),
     Entry("b-db2-wrong-axis", "backward", "test_backward",
@@ -38,7 +38,7 @@ ENTRIES = [
     Entry("b-sign-flipped", "backward", "test_backward",
           sub=[("dZ2 = (cache[\"Y\"] - D) / N", "dZ2 = (D - cache[\"Y\"]) / N")], names="sign"),
     Entry("b-relu-mask-by-value", "backward", "test_backward",
-          sub=[("dZ1 = dY1 * (cache[\"Z1\"] > 0)", "dZ1 = dY1 * cache[\"Y1\"]")],
+          sub=[("dZ1 = dY1 * (cache[\"Z1\"] >= 0)", "dZ1 = dY1 * cache[\"Y1\"]")],
           not_names=("1/N", "transpos", "sign")),
     # --- (c) sgd_train
     Entry("c-uphill", "sgd_train", "test_sgd_train",
