@@ -300,7 +300,7 @@ class JacobianExplorerState:
         if c.structure == "diagonal":
             return head + ("A scalar activation: y_j depends on z_j only, so J is diagonal with "
                            "f′(z_j) on the diagonal.")
-        return head + ("A vector activation: every y_i depends on every z_j, so J is full "
+        return head + ("A vector activation: every y_j depends on every z_i, so J is full "
                        "(softmax: ∂y_j/∂z_i = y_j(δ_ij − y_i)).")
 
 
