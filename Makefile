@@ -33,11 +33,15 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: student  ## open the course in JupyterLab (student versions in student/)
 	$(BIN)/jupyter lab --notebook-dir=student $(ALLOW_ROOT) $(LAB_ARGS)
 
+# The PostgreSQL gradebook test starts its own server from Debian's postgresql package
+# (tests/grading/postgres_setup.py installs it with apt-get when root and missing).
 test: setup  ## the whole suite: nnlib, notebooks (nbval), grading, browser
+	$(PY) -m tests.grading.postgres_setup
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-browser
 
 test-fast: setup  ## everything but the browser tests
+	$(PY) -m tests.grading.postgres_setup
 	$(BIN)/pytest
 
 test-nnlib: setup  ## nnlib's unit tests and doctests only
@@ -46,7 +50,8 @@ test-nnlib: setup  ## nnlib's unit tests and doctests only
 test-notebooks: setup  ## run every source notebook under nbval
 	$(BIN)/pytest --nbval-lax notebooks
 
-test-grading: setup  ## grading trust tests (real nbgrader)
+test-grading: setup  ## grading trust tests (real nbgrader, a Dask cluster, PostgreSQL)
+	$(PY) -m tests.grading.postgres_setup
 	$(BIN)/pytest tests/grading
 
 test-browser: setup  ## widgets in a real JupyterLab in headless Chromium

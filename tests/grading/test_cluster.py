@@ -115,7 +115,8 @@ def test_a_worker_killed_mid_job_loses_nothing(cluster, graded, notebooks, tmp_p
     for name, kind in students.items():
         result = course.load_result(name, ASSIGNMENT)
         assert result["history"] == []                       # recorded once
-        assert (scores(result), result["status"]) == (scores(graded[kind]), graded[kind]["status"])
+        assert (scores(result), result["status"]) == (scores(graded[kind]),
+                                                     graded[kind]["status"]), result["reason"]
     assert _gradebook_scores(course) == {n: graded[k]["score"] for n, k in students.items()}
     assert victim not in cluster.worker_pids()        # it really died (the nanny started a new one)
 
