@@ -74,8 +74,11 @@ class DaskGrader(Grader):
             for job in jobs:
                 common, own = pack(job)
                 digest = _digest(common)
-                if digest not in shared:     # one copy per assignment, not one per student
-                    shared[digest] = client.scatter(common, hash=False)
+                if digest not in shared:
+                    # once per assignment, not once per student; a task rather than scattered
+                    # data, so that Dask can make it again if the worker holding it dies
+                    shared[digest] = client.submit(_same, common, key=f"job-files-{digest[:16]}",
+                                                   pure=False, retries=self.retries)
                 key = f"autograde-{job.student}-{job.assignment}-{uuid.uuid4().hex[:8]}"
                 future = client.submit(grade_payload, own, shared[digest], key=key, pure=False,
                                        retries=self.retries)
@@ -225,6 +228,10 @@ def _interrupts_deferred():
 
 
 # ---------------------------------------------------------------------------------------- worker
+def _same(files):
+    return files
+
+
 def grade_payload(own, shared):
     """Body of a Dask task (runs on a worker): grade one job from its data, return data."""
     spec = own["spec"]
