@@ -15,7 +15,9 @@ Failures (Dask's own machinery, see distributed's ``allowed-failures``):
 - a worker that dies mid-job (machine lost, process killed) has its job re-run on another worker;
   each submission still gets exactly one result (one future per submission);
 - a job whose worker dies every time it runs is given up after ``allowed-failures`` deaths
-  (``KilledWorker``) and recorded as an error with that reason;
+  (``KilledWorker``).  Dask blames every job the dying worker held, so each blamed job runs once
+  more, alone on the cluster; the one that kills its worker again is recorded as an error with
+  that reason, the innocent ones are graded;
 - Ctrl-C cancels what is left; the results already recorded stay, and the next ``autograde``
   grades only the submissions without one.
 """
@@ -68,9 +70,19 @@ class DaskGrader(Grader):
         if not jobs:
             return
         client = Client(self.address, timeout=self.connect_timeout, set_as_default=False)
-        futures, recorded = {}, set()
+        futures, recorded, suspects = {}, set(), []
+
+        def record(job, result):
+            if (job.student, job.assignment) in recorded:       # never twice
+                return
+            recorded.add((job.student, job.assignment))
+            with _interrupts_deferred():     # a Ctrl-C waits until this result is recorded
+                on_result(job, result)
+            if progress is not None:
+                progress.update(1)
+
         try:
-            shared = {}
+            shared, payloads = {}, {}
             for job in jobs:
                 common, own = pack(job)
                 digest = _digest(common)
@@ -79,42 +91,52 @@ class DaskGrader(Grader):
                     # data, so that Dask can make it again if the worker holding it dies
                     shared[digest] = client.submit(_same, common, key=f"job-files-{digest[:16]}",
                                                    pure=False, retries=self.retries)
-                key = f"autograde-{job.student}-{job.assignment}-{uuid.uuid4().hex[:8]}"
-                future = client.submit(grade_payload, own, shared[digest], key=key, pure=False,
-                                       retries=self.retries)
-                futures[future] = job
+                payloads[id(job)] = (own, shared[digest])
+                futures[self._submit(client, job, payloads[id(job)])] = job
             with client.as_current():          # as_completed asks for "the" client
                 finished = as_completed(futures)
             for future in finished:
                 job = futures[future]
-                result = self._collect(job, future)
-                if (job.student, job.assignment) in recorded:     # never twice
+                if _killed_worker(future):
+                    # Dask blames every job a dying worker had, not only the one that killed it
+                    suspects.append(job)
                     continue
-                recorded.add((job.student, job.assignment))
-                with _interrupts_deferred():     # a Ctrl-C waits until this result is recorded
-                    on_result(job, result)
-                if progress is not None:
-                    progress.update(1)
+                record(job, self._collect(job, future))
+            # ... so each blamed job runs again ALONE: only the one that kills workers fails again
+            for job in suspects:
+                future = self._submit(client, job, payloads[id(job)])
+                futures[future] = job
+                record(job, self._collect(job, future, alone=True))
         except BaseException:
             client.cancel(list(futures), force=True)
             raise
         finally:
             client.close()
 
-    def _collect(self, job, future):
+    def _submit(self, client, job, payload):
+        key = f"autograde-{job.student}-{job.assignment}-{uuid.uuid4().hex[:8]}"
+        return client.submit(grade_payload, *payload, key=key, pure=False, retries=self.retries)
+
+    def _collect(self, job, future, alone=False):
         from distributed import KilledWorker
 
         try:
             data = future.result()
         except KilledWorker as exc:
             last = getattr(getattr(exc, "last_worker", None), "address", "unknown")
-            return failed(job, f"KilledWorker: the grading job killed every Dask worker that ran "
-                               f"it ({exc.allowed_failures + 1} workers, the last {last}); not "
-                               f"retried again (distributed.scheduler.allowed-failures = "
+            return failed(job, f"KilledWorker: the Dask worker running this grading job died "
+                               f"every time it ran{', alone on the cluster,' if alone else ''} "
+                               f"{exc.allowed_failures + 1} times in a row (the last: {last}); "
+                               f"not retried again (distributed.scheduler.allowed-failures = "
                                f"{exc.allowed_failures})")
         except Exception as exc:              # one job's failure never stops the batch
             return failed(job, f"grading failed on the cluster: {type(exc).__name__}: {exc}")
         return accept(job, data)
+
+
+def _killed_worker(future):
+    from distributed import KilledWorker
+    return future.status == "error" and isinstance(future.exception(), KilledWorker)
 
 
 def failed(job, reason):

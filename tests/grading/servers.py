@@ -94,6 +94,8 @@ class DaskCluster:
         name, value = self.marker.split("=")
         env = dict(os.environ, DASK_DISTRIBUTED__WORKER__DAEMON="False",
                    DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=str(allowed_failures),
+                   # a job goes to a worker only when a thread is free for it (as the README says)
+                   DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION="1.0",
                    **{name: value})
         self.processes = []
         self.logs = []

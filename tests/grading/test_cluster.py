@@ -122,7 +122,8 @@ def test_a_worker_killed_mid_job_loses_nothing(cluster, graded, notebooks, tmp_p
 
 
 def test_a_job_that_always_kills_its_worker_is_recorded_as_an_error(cluster, notebooks, tmp_path):
-    """KilledWorker after allowed-failures: an error with its reason; the batch grades the rest."""
+    """KilledWorker, also when run again alone: an error with its reason; the other jobs of the
+    batch, blamed by Dask too when they shared a dying worker, are graded."""
     course = _class(tmp_path, notebooks, {"victim": "perfect", "honest": "partial"})
 
     class Crashing(DaskGrader):
@@ -135,10 +136,11 @@ def test_a_job_that_always_kills_its_worker_is_recorded_as_an_error(cluster, not
     results = {r["student"]: r for r in course.autograde(grader=Crashing(cluster.address),
                                                          progress=False)}
     assert results["victim"]["status"] == "error"
-    assert results["victim"]["reason"].startswith("KilledWorker: the grading job killed every "
-                                                  "Dask worker that ran it (2 workers")
+    assert results["victim"]["reason"].startswith(
+        "KilledWorker: the Dask worker running this grading job died every time it ran, alone on "
+        "the cluster, 2 times in a row (the last: tcp://127.0.0.1:")
     assert results["victim"]["score"] is None
-    assert (results["honest"]["status"], results["honest"]["score"]) == ("graded", 1.0)
+    assert (results["honest"]["status"], results["honest"]["score"]) == ("graded", 1.0), results["honest"]["reason"]
     row = {r["student"]: r for r in course.rows()}["victim"]
     assert (row["score"], row["status"]) == (None, "error")
 
@@ -194,7 +196,7 @@ def _job(tmp_path, course):
     ({"sandboxed": False}, "sandboxed is False"),
     ({"status": "excellent"}, "unknown status 'excellent'"),
     ({"grades": {"test_bonus": {"auto_score": 9, "max_score": 9, "needs_manual_grade": False}}},
-     "'test_bonus', which is not a graded cell"),
+     "a score for 'test_bonus', which is not a graded cell"),
     ({"grades": {"test_square": {"auto_score": 1, "max_score": 50, "needs_manual_grade": False}}},
      "test_square is worth 1 points, not 50"),
     ({"grades": {"test_square": {"auto_score": 7, "max_score": 1, "needs_manual_grade": False}}},
@@ -212,5 +214,5 @@ def test_the_client_rejects_a_result_it_cannot_verify(course, tmp_path, change, 
     assert (taken["status"], taken["score"], taken["max_score"]) == ("graded", 1.0, 1.0)
     rejected = accept(job, {"result": {**good, **change}, "notebook": None})
     assert rejected["status"] == "error" and rejected["score"] is None
-    assert rejected["reason"] == f"the cluster's result was rejected: {problem}"
+    assert rejected["reason"].startswith(f"the cluster's result was rejected: {problem}")
     assert accept(job, {"nonsense": 1})["reason"].startswith("the cluster's result was rejected")
