@@ -251,6 +251,7 @@ def _interrupts_deferred():
 
 # ---------------------------------------------------------------------------------------- worker
 def _same(files):
+    """The files a batch shares, as the result of a task (see DaskGrader.grade)."""
     return files
 
 
