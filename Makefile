@@ -47,11 +47,15 @@ instructor-lab: setup  ## JupyterLab with nbgrader's instructor tools (formgrade
 	cd course && $(call lab_config,instructor) $(abspath $(BIN))/jupyter lab --notebook-dir="$(CURDIR)" \
 	    $(ALLOW_ROOT) $(LAB_ARGS)
 
+# The PostgreSQL gradebook test starts its own server from Debian's postgresql package
+# (tests/grading/postgres_setup.py installs it with apt-get when root and missing).
 test: setup  ## the whole suite: nnlib, notebooks (nbval), grading, browser
+	$(PY) -m tests.grading.postgres_setup
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-browser
 
 test-fast: setup  ## everything but the browser tests
+	$(PY) -m tests.grading.postgres_setup
 	$(BIN)/pytest
 
 test-nnlib: setup  ## nnlib's unit tests and doctests only
@@ -60,7 +64,8 @@ test-nnlib: setup  ## nnlib's unit tests and doctests only
 test-notebooks: setup  ## run every source notebook under nbval
 	$(BIN)/pytest --nbval-lax notebooks
 
-test-grading: setup  ## grading trust tests (real nbgrader)
+test-grading: setup  ## grading trust tests (real nbgrader, a Dask cluster, PostgreSQL)
+	$(PY) -m tests.grading.postgres_setup
 	$(BIN)/pytest tests/grading
 
 test-browser: setup  ## widgets in a real JupyterLab in headless Chromium

@@ -23,7 +23,7 @@ def _course(args):
         print(NO_SANDBOX_WARNING, file=sys.stderr)
     return Course(args.course or REPO / "course", args.notebooks, cell_timeout=args.cell_timeout,
                   notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb,
-                  sandbox=sandbox)
+                  sandbox=sandbox, db=getattr(args, "db", None))
 
 
 def cmd_build(args):
@@ -49,9 +49,14 @@ def cmd_collect(args):
 
 def cmd_autograde(args):
     course = _course(args)
+    grader = None
+    if args.cluster:           # every job to a running Dask cluster, as data (autograder.cluster)
+        from autograder.cluster import DaskGrader
+        grader = DaskGrader(args.cluster)
     results = course.autograde(workers=args.workers, force=args.force,
                                students=args.student or None,
-                               assignments=args.assignment or None, progress=not args.no_progress)
+                               assignments=args.assignment or None, progress=not args.no_progress,
+                               grader=grader)
     if not results:
         print("nothing to grade (every submission is already graded; --force regrades)")
     for r in results:
@@ -72,7 +77,11 @@ def cmd_feedback(args):
 
 
 def cmd_export(args):
-    path = _course(args).export(args.output)
+    if args.format == "canvas":
+        from autograder.canvas import export_canvas
+        path = export_canvas(_course(args), args.output, roster=args.roster)
+    else:
+        path = _course(args).export(args.output)
     print(f"grades written to {path}")
     return 0
 
@@ -114,6 +123,9 @@ def cmd_demo(args):
 
 
 def cmd_bench(args):
+    if getattr(args, "dask", False):
+        from autograder.bench_dask import run_bench_dask
+        return run_bench_dask(args)
     from autograder.bench import run_bench
     return run_bench(args)
 
@@ -136,6 +148,10 @@ def build_parser():
                         help="seconds for a whole notebook, all cells together (default: %(default)s)")
     common.add_argument("--memory-mb", type=int, default=MEMORY_LIMIT_MB,
                         help="memory limit of each grading worker and its kernel (default: %(default)s)")
+    common.add_argument("--db", default=None,
+                        help="the gradebook's database URL, e.g. postgresql://user@host/grades "
+                             "(default: SQLite COURSE/gradebook.db); remembered in "
+                             "COURSE/autograder.json")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name, func, help_text, description=None):
@@ -167,6 +183,10 @@ def build_parser():
     p.add_argument("--student", action="append", help="only this student (repeatable)")
     p.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--cluster", metavar="tcp://HOST:PORT",
+                   help="grade on this running Dask cluster (`dask scheduler` + `dask worker`s "
+                        "with the course installed) instead of local processes: jobs and results "
+                        "travel as data, workers need no shared folder and never see the gradebook")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student kernels WITHOUT the sandbox (debugging only; every result is "
                         "marked UNSANDBOXED in the CSV and the summary)")
@@ -176,7 +196,13 @@ def build_parser():
 
     p = add("export", cmd_export, "grades as CSV: student, assignment, score, max_score, status, "
             "reason (a crash or a manual-grading flag is never a silent 0)")
-    p.add_argument("--output", help="CSV path (default: COURSE/reports/grades.csv)")
+    p.add_argument("--output", help="CSV path (default: COURSE/reports/grades.csv, or "
+                                    "canvas.csv with --format canvas)")
+    p.add_argument("--format", choices=("csv", "canvas"), default="csv",
+                   help="csv: one row per submission with status and reason; canvas: Canvas's "
+                        "gradebook import (one row per student, one column per assignment)")
+    p.add_argument("--roster", help="with --format canvas: Canvas's own gradebook export, to fill "
+                                    "in its student ids, sections and assignment columns")
 
     p = add("summary", cmd_summary, "table per student and assignment; the tests and misconceptions "
             "the class failed most often; a plot (PNG)")
@@ -203,6 +229,9 @@ def build_parser():
                         "(default: %(default)s; 0: no sandbox-cost table)")
     p.add_argument("--assignment", help="notebook to grade (default: the first one)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--dask", action="store_true",
+                   help="instead: the same class graded by 2 local worker processes and by a "
+                        "local two-worker Dask cluster (autograder.bench_dask), with the ratio")
     return parser
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 import nbformat
 
 from autograder._nbgrader_setup import setup as _setup_nbgrader
+from autograder.gradebook import GradebookError, course_url, snapshot
 from autograder.grader import Job, LocalProcessGrader
 from autograder.nbgrader_config import (CELL_TIMEOUT, MEMORY_LIMIT_MB, NOTEBOOK_TIMEOUT,
                                         make_config)
@@ -77,7 +78,8 @@ class Course:
     """An nbgrader course folder built from a folder of source notebooks."""
 
     def __init__(self, root=None, notebooks=None, *, cell_timeout=CELL_TIMEOUT,
-                 notebook_timeout=NOTEBOOK_TIMEOUT, memory_mb=MEMORY_LIMIT_MB, sandbox=True):
+                 notebook_timeout=NOTEBOOK_TIMEOUT, memory_mb=MEMORY_LIMIT_MB, sandbox=True,
+                 db=None):
         self.root = Path(root or REPO / "course").resolve()
         # False only for debugging: every result is then marked unsandboxed (UNSANDBOXED)
         self.sandbox = bool(sandbox)
@@ -85,16 +87,20 @@ class Course:
         self.cell_timeout = int(cell_timeout)
         self.notebook_timeout = int(notebook_timeout)
         self.memory_mb = int(memory_mb)
+        try:     # SQLite in the course folder unless --db (or the course's autograder.json) says
+            self._db_url = course_url(self.root, db)
+        except GradebookError as exc:
+            raise CourseError(str(exc)) from exc
 
     # ------------------------------------------------------------------ paths
     def config(self, **overrides):
         return make_config(self.root, cell_timeout=self.cell_timeout,
                            notebook_timeout=self.notebook_timeout, memory_mb=self.memory_mb,
-                           **overrides)
+                           db_url=self.db_url, **overrides)
 
     @property
     def db_url(self):
-        return "sqlite:///" + str(self.root / "gradebook.db")
+        return self._db_url
 
     def assignments(self):
         """Assignment names: the stems of the source notebooks, in order."""
@@ -288,7 +294,8 @@ class Course:
         work_root = self.root / ".work"
         template = work_root / "gradebook.db"
         work_root.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self.root / "gradebook.db", template)
+        # the assignments' definitions only: a job never sees the course's students or grades
+        snapshot(self.db_url, sorted({a for _, a, _ in todo}), template)
         jobs = [self._prepare_job(s, a, t, template) for s, a, t in todo]
         grader = grader or LocalProcessGrader(workers)
         results = []

@@ -20,10 +20,11 @@ MEMORY_LIMIT_MB = 2048     # address-space limit of each grading worker and its 
 
 
 def make_config(root, *, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TIMEOUT,
-                memory_mb=MEMORY_LIMIT_MB, guard=True):
+                memory_mb=MEMORY_LIMIT_MB, guard=True, db_url=None):
     """nbgrader Config for the course directory ``root``.
 
     ``guard=False`` gives nbgrader's stock autograde pipeline (used by ``bench`` as the baseline).
+    ``db_url``: the gradebook (default: SQLite ``root/gradebook.db``; see autograder.gradebook).
     """
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
@@ -37,7 +38,7 @@ def make_config(root, *, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TI
     c = Config()
     c.CourseDirectory.root = root
     c.CourseDirectory.course_id = COURSE_ID
-    c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
+    c.CourseDirectory.db_url = db_url or "sqlite:///" + os.path.join(root, "gradebook.db")
     c.Exchange.root = os.path.join(root, "exchange")
     c.GenerateAssignment.create_assignment = True
     c.Execute.timeout = int(cell_timeout)
@@ -59,5 +60,7 @@ def make_config(root, *, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TI
 
 
 if "get_config" in globals():          # executed by nbgrader as course/nbgrader_config.py
+    from autograder.gradebook import recorded_url    # the course's --db (autograder.json)
     c = get_config()  # noqa: F821  (provided by traitlets' config loader)
-    c.merge(make_config(os.path.dirname(os.path.abspath(__file__))))
+    _root = os.path.dirname(os.path.abspath(__file__))
+    c.merge(make_config(_root, db_url=recorded_url(_root)))

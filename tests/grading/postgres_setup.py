@@ -1,0 +1,63 @@
+"""Give the PostgreSQL gradebook test a server: ``python -m tests.grading.postgres_setup``.
+
+The test starts its own throw-away server from Debian's ``postgresql`` package (initdb in a
+temporary folder).  This finds the package's programs and, when they are missing and we may install
+packages (root with apt-get, as in CI), installs it with ``apt-get install -y postgresql``.
+
+Outcomes: the server programs found (or installed): exit 0.  Missing and not installable: print
+why and exit 0, so the test *skips* with the same message -- except under ``CI=true``, where a
+missing PostgreSQL is a failure (exit 1), never a skip.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+from .servers import in_ci, postgres_bindir
+
+MISSING = ("the PostgreSQL gradebook test needs Debian's postgresql package (initdb, postgres) and "
+           "found none under /usr/lib/postgresql/*/bin or on PATH.  Install it as root: "
+           "`apt-get update && apt-get install -y postgresql` (the test starts its own server; "
+           "none needs to be running)")
+
+
+def install_postgres():
+    """Install Debian's postgresql package when we are root with apt-get; (ok, explanation)."""
+    if os.geteuid() != 0:
+        return False, "not root, so the postgresql package cannot be installed here"
+    if shutil.which("apt-get") is None:
+        return False, "no apt-get on this system, so the postgresql package cannot be installed"
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "postgresql"]):
+        print("+", " ".join(command), flush=True)
+        if subprocess.run(command, env=env).returncode != 0:
+            return False, f"`{' '.join(command)}` failed (see its output above)"
+    return True, "installed Debian's postgresql package"
+
+
+def ensure_postgres():
+    """(bindir or None, message): find the server programs, installing them when possible."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        ok, why = install_postgres()
+        print(f"tests/grading/postgres_setup: {why}", flush=True)
+        bindir = postgres_bindir() if ok else None
+    if bindir is None:
+        return None, MISSING
+    return bindir, f"using PostgreSQL's programs in {bindir}"
+
+
+def main():
+    bindir, message = ensure_postgres()
+    print(f"tests/grading/postgres_setup: {message}", flush=True)
+    if bindir is None:
+        if in_ci():
+            print("tests/grading/postgres_setup: CI=true, so this is a failure", file=sys.stderr)
+            return 1
+        print("tests/grading/postgres_setup: the PostgreSQL test will be skipped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
