@@ -9,10 +9,9 @@ why and exit 0, so the test *skips* with the same message -- except under ``CI=t
 missing PostgreSQL is a failure (exit 1), never a skip.
 """
 
-import os
-import shutil
-import subprocess
 import sys
+
+from autograder.apt import install_debian_package
 
 from .servers import in_ci, postgres_bindir
 
@@ -22,25 +21,11 @@ MISSING = ("the PostgreSQL gradebook test needs Debian's postgresql package (ini
            "none needs to be running)")
 
 
-def install_postgres():
-    """Install Debian's postgresql package when we are root with apt-get; (ok, explanation)."""
-    if os.geteuid() != 0:
-        return False, "not root, so the postgresql package cannot be installed here"
-    if shutil.which("apt-get") is None:
-        return False, "no apt-get on this system, so the postgresql package cannot be installed"
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "postgresql"]):
-        print("+", " ".join(command), flush=True)
-        if subprocess.run(command, env=env).returncode != 0:
-            return False, f"`{' '.join(command)}` failed (see its output above)"
-    return True, "installed Debian's postgresql package"
-
-
 def ensure_postgres():
     """(bindir or None, message): find the server programs, installing them when possible."""
     bindir = postgres_bindir()
     if bindir is None:
-        ok, why = install_postgres()
+        ok, why = install_debian_package("postgresql")
         print(f"tests/grading/postgres_setup: {why}", flush=True)
         bindir = postgres_bindir() if ok else None
     if bindir is None:
