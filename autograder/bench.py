@@ -45,9 +45,19 @@ def _class(course, assignment, n, out):
         nbformat.write(make_submission(kind, source_nb, release_nb), folder / f"{assignment}.ipynb")
 
 
-def run_bench(args):
+def class_course(args, tmp):
+    """(course in ``tmp/ours`` with the synthetic class of ``args.students`` collected, assignment)."""
     from autograder.course import Course
+    course = Course(tmp / "ours", args.notebooks, cell_timeout=args.cell_timeout,
+                    notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
+    assignment = args.assignment or course.assignments()[0]
+    course.build([assignment])
+    _class(course, assignment, args.students, tmp / "class")
+    course.collect(tmp / "class")
+    return course, assignment
 
+
+def run_bench(args):
     tmp = Path(args.course) if args.course else Path(tempfile.mkdtemp(prefix="autograder-bench-"))
     if args.students == 0:          # only the sandbox's cost
         try:
@@ -57,12 +67,7 @@ def run_bench(args):
                 shutil.rmtree(tmp, ignore_errors=True)
         return 0
     try:
-        ours = Course(tmp / "ours", args.notebooks, cell_timeout=args.cell_timeout,
-                      notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
-        assignment = args.assignment or ours.assignments()[0]
-        ours.build([assignment])
-        _class(ours, assignment, args.students, tmp / "class")
-        ours.collect(tmp / "class")
+        ours, assignment = class_course(args, tmp)
 
         # plain nbgrader: same source notebook, its own course folder and stock config
         plain = tmp / "plain"

@@ -26,20 +26,14 @@ def local_cluster(workers=2):
 
 
 def run_bench_dask(args, rounds=3):
-    from autograder.bench import _class      # the same synthetic class as `bench`
+    from autograder.bench import class_course     # the same synthetic class as `bench`
     from autograder.cluster import DaskGrader
-    from autograder.course import Course
     from autograder.grader import LocalProcessGrader
 
     tmp = Path(args.course) if args.course else Path(tempfile.mkdtemp(prefix="autograder-bench-"))
     cluster = None
     try:
-        course = Course(tmp / "ours", args.notebooks, cell_timeout=args.cell_timeout,
-                        notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
-        assignment = args.assignment or course.assignments()[0]
-        course.build([assignment])
-        _class(course, assignment, args.students, tmp / "class")
-        course.collect(tmp / "class")
+        course, assignment = class_course(args, tmp)
 
         started = time.monotonic()
         cluster = local_cluster(2)

@@ -16,7 +16,9 @@ import os
 import subprocess
 import sys
 
-from autograder.apt import install_debian_package
+from autograder.apt import ensure, setup_exit_status
+
+LOG = "tests/browser/setup"
 
 CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 OVERRIDE_VARIABLE = "BROWSER_TESTS_CHROMIUM"
@@ -62,20 +64,14 @@ def missing_browser_message():
     )
 
 
-def install_chromium():
-    """Install Debian's chromium package when we are root with apt-get; return (ok, explanation)."""
-    return install_debian_package("chromium")
-
-
 def ensure_chromium():
     """Return (path or None, message): find Chromium, installing it when possible."""
-    path = find_chromium()
-    if path is None and not os.environ.get(OVERRIDE_VARIABLE):
-        ok, why = install_chromium()
-        print(f"tests/browser/setup: {why}", flush=True)
-        path = find_chromium() if ok else None
+    if os.environ.get(OVERRIDE_VARIABLE):       # a build of the user's own: never apt-get over it
+        path, missing = find_chromium(), missing_browser_message()
+    else:
+        path, missing = ensure("chromium", find_chromium, missing_browser_message(), LOG)
     if path is None:
-        return None, missing_browser_message()
+        return None, missing
     version = chromium_version(path)
     if version is None:
         return None, f"{path} exists but `{path} --version` fails: the browser cannot start on this system"
@@ -83,14 +79,7 @@ def ensure_chromium():
 
 
 def main():
-    path, message = ensure_chromium()
-    print(f"tests/browser/setup: {message}", flush=True)
-    if path is None:
-        if in_ci():
-            print("tests/browser/setup: CI=true, so a missing browser is a failure", file=sys.stderr)
-            return 1
-        print("tests/browser/setup: the browser tests will be skipped", flush=True)
-    return 0
+    return setup_exit_status(LOG, *ensure_chromium(), skipped="the browser tests will be skipped")
 
 
 if __name__ == "__main__":

@@ -11,9 +11,11 @@ missing PostgreSQL is a failure (exit 1), never a skip.
 
 import sys
 
-from autograder.apt import install_debian_package
+from autograder.apt import ensure, setup_exit_status
 
-from .servers import in_ci, postgres_bindir
+from .servers import postgres_bindir
+
+LOG = "tests/grading/postgres_setup"
 
 MISSING = ("the PostgreSQL gradebook test needs Debian's postgresql package (initdb, postgres) and "
            "found none under /usr/lib/postgresql/*/bin or on PATH.  Install it as root: "
@@ -23,25 +25,12 @@ MISSING = ("the PostgreSQL gradebook test needs Debian's postgresql package (ini
 
 def ensure_postgres():
     """(bindir or None, message): find the server programs, installing them when possible."""
-    bindir = postgres_bindir()
-    if bindir is None:
-        ok, why = install_debian_package("postgresql")
-        print(f"tests/grading/postgres_setup: {why}", flush=True)
-        bindir = postgres_bindir() if ok else None
-    if bindir is None:
-        return None, MISSING
-    return bindir, f"using PostgreSQL's programs in {bindir}"
+    bindir, missing = ensure("postgresql", postgres_bindir, MISSING, LOG)
+    return bindir, missing or f"using PostgreSQL's programs in {bindir}"
 
 
 def main():
-    bindir, message = ensure_postgres()
-    print(f"tests/grading/postgres_setup: {message}", flush=True)
-    if bindir is None:
-        if in_ci():
-            print("tests/grading/postgres_setup: CI=true, so this is a failure", file=sys.stderr)
-            return 1
-        print("tests/grading/postgres_setup: the PostgreSQL test will be skipped", flush=True)
-    return 0
+    return setup_exit_status(LOG, *ensure_postgres(), skipped="the PostgreSQL test will be skipped")
 
 
 if __name__ == "__main__":
