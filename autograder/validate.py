@@ -158,8 +158,8 @@ def lab_answer(path, cell_timeout=60):
                 for cell in notebook.cells}
     failed = [{"source": "".join(headings[result[0]]) or result[0], "error": result_lines(*result)}
               for result in results if not result[2]]
-    if crashed:   # the crash that explains the failures comes first, as in the command's report
-        failed.insert(0, {"source": "", "error": "\n".join(crash_lines(*c) for c in crashed)})
+    # the crashes that explain the failures come first, as in the command's report
+    failed[:0] = [{"source": label, "error": crash_lines(label, message)} for label, message in crashed]
     failed[-1]["error"] += "\n\n" + summary_line(results)
     for entry in failed:
         entry["error"] = escape(entry["error"])  # the button shows it as HTML

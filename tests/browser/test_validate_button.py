@@ -70,7 +70,8 @@ def test_validate_button_agrees_with_the_command_line(solved, lab, page, course_
         wanted = blocks(command.stdout)
         missing = [block for block in wanted if flat(block) not in flat(shown["text"])]
         assert not missing, "the dialog lacks these lines of the command line's report:\n" + "\n".join(missing)
-        failures = len(re.findall(r"^FAIL  ", command.stdout, flags=re.M))
+        # one dialog entry per failed test and per crashed cell that is not a test
+        failures = len(re.findall(r"^(FAIL  |ERROR )", command.stdout, flags=re.M))
         assert shown["text"].count("The following cell failed:") == failures
     problems = page.browser_log.problems()
     assert not problems, "the browser reported problems:\n" + "\n".join(problems)
