@@ -74,6 +74,13 @@ def _run_nbgrader(converter_class, cfg, failure):
         raise CourseError(f"nbgrader {failure}: {exc}") from exc
 
 
+# A submission is taken only from regular files: a symbolic link in an upload (an LMS archive can
+# hold them) would make collect copy whatever it points to -- the source notebook with its
+# solutions, another student's work, a secret file read as the timestamp.
+_LINK_SKIP = ("skipped: {} is a symbolic link; submissions are taken only from regular files "
+              "(re-upload the notebook itself)")
+
+
 class Course:
     """An nbgrader course folder built from a folder of source notebooks."""
 
@@ -183,6 +190,9 @@ class Course:
         report = []
         for student_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
             student = student_dir.name
+            if student_dir.is_symlink():
+                report.append((student, "-", _LINK_SKIP.format(student_dir.name)))
+                continue
             for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
                 assignment = assignment_dir.name
                 if assignment not in known:
@@ -190,9 +200,14 @@ class Course:
                     continue
                 notebooks = sorted(assignment_dir.glob("*.ipynb"))
                 exact = assignment_dir / f"{assignment}.ipynb"
-                if exact.exists():
+                linked = [p.name for p in (assignment_dir, *notebooks, assignment_dir / "timestamp.txt")
+                          if p.is_symlink()]
+                if linked:
+                    report.append((student, assignment, _LINK_SKIP.format(", ".join(linked))))
+                    continue
+                if exact.is_file():
                     chosen = exact
-                elif len(notebooks) == 1:
+                elif len(notebooks) == 1 and notebooks[0].is_file():
                     chosen = notebooks[0]          # renamed by the student or the LMS
                 else:
                     report.append((student, assignment,

@@ -163,3 +163,29 @@ def test_demo_never_deletes_a_folder_it_did_not_make(tmp_path):
     with pytest.raises(CourseError, match="not a demo folder"):
         run_demo(args)
     assert (tmp_path / "gradebook.db").read_text() == "precious"
+
+
+def test_collect_takes_no_symbolic_link(course, notebooks, tmp_path):
+    """Links in an upload (to the source notebook, another student's folder, a secret file read as
+    the timestamp) are refused with the reason, and nothing of them is taken."""
+    _, release = notebooks
+    source = course.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    inbox, elsewhere = tmp_path / "inbox", tmp_path / "elsewhere"
+    inbox.mkdir()
+    (inbox / "linker" / ASSIGNMENT).mkdir(parents=True)          # the notebook -> the solutions
+    (inbox / "linker" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").symlink_to(source)
+    (inbox / "dirlinker").mkdir()                                # the assignment folder -> source/
+    (inbox / "dirlinker" / ASSIGNMENT).symlink_to(source.parent)
+    write_submission(elsewhere, "honest", release)               # a whole student -> someone else
+    (inbox / "copycat").symlink_to(elsewhere / "honest")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("s3cr3t\n")
+    write_submission(inbox, "stamper", release)                  # the timestamp -> a secret file
+    (inbox / "stamper" / ASSIGNMENT / "timestamp.txt").symlink_to(secret)
+
+    report = {student: how for student, _, how in course.collect(inbox)}
+    assert set(report) == {"linker", "dirlinker", "copycat", "stamper"}
+    for student, how in report.items():
+        assert how.startswith("skipped: ") and "is a symbolic link" in how, (student, how)
+    taken = {student for student, _, _ in course.submissions()}
+    assert not taken & set(report)
