@@ -55,10 +55,10 @@ def course_url(root, db=None):
     if db is None:
         return recorded or default_url(root)
     if not db.split(":", 1)[0].split("+", 1)[0] in ("sqlite", "postgresql"):
-        raise GradebookError(f"--db {db!r}: expected sqlite:///PATH or postgresql://...")
+        raise GradebookError(f"--db {redact(db)!r}: expected sqlite:///PATH or postgresql://...")
     if recorded and recorded != db:
-        raise GradebookError(f"this course's gradebook is {recorded!r} (see {Path(root) / SETTINGS}); "
-                             f"--db {db!r} would start a second one.  Pass the same --db, or edit "
+        raise GradebookError(f"this course's gradebook is {redact(recorded)!r} (see {Path(root) / SETTINGS}); "
+                             f"--db {redact(db)!r} would start a second one.  Pass the same --db, or edit "
                              f"that file to move the course")
     if not recorded:
         Path(root).mkdir(parents=True, exist_ok=True)
@@ -69,7 +69,13 @@ def course_url(root, db=None):
 
 
 def redact(url):
-    """``url`` without its password, for messages."""
+    """``url`` without its password, for messages.
+
+    >>> redact("postgresql://grader:s3cret@db.example/grades")
+    'postgresql://grader:***@db.example/grades'
+    >>> redact("sqlite:////course/gradebook.db")
+    'sqlite:////course/gradebook.db'
+    """
     scheme, sep, rest = url.partition("://")
     credentials, at, host = rest.rpartition("@")
     if not at or ":" not in credentials:

@@ -46,7 +46,7 @@ import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbformat.notebooknode import NotebookNode, from_dict
-from traitlets import Float, Integer, Unicode
+from traitlets import Float, Integer
 
 from nbgrader import utils
 from nbgrader.coursedir import CourseDirectory

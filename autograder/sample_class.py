@@ -38,12 +38,6 @@ def _nbg(cell):
     return cell.metadata.get("nbgrader", {})
 
 
-def answer_ids(source_nb):
-    """grade_ids of the answer (solution, not graded) code cells, in order."""
-    return [_nbg(c)["grade_id"] for c in source_nb.cells
-            if c.cell_type == "code" and _nbg(c).get("solution") and not _nbg(c).get("grade")]
-
-
 def graded_test_ids(source_nb):
     return [_nbg(c)["grade_id"] for c in source_nb.cells
             if c.cell_type == "code" and _nbg(c).get("grade") and not _nbg(c).get("solution")]
