@@ -289,7 +289,8 @@ def _job_from_spec(spec, workdir):
 
 
 def _runner():
-    """The local grader a task uses.
+    """The local grader this Dask worker's tasks use (one per worker process; its zygotes die with
+    it, bwrap's --die-with-parent).
 
     Dask's nanny starts workers as *daemonic* processes by default, and a daemonic process may not
     start multiprocessing children: there each job's worker is a fresh ``python -m
@@ -297,9 +298,19 @@ def _runner():
     ``DASK_DISTRIBUTED__WORKER__DAEMON=False`` fork their jobs from a preloaded forkserver, like
     local grading does.
     """
-    if multiprocessing.current_process().daemon:
-        return LocalProcessGrader(1, preload=False)
-    return _DyingWithWorker(1)
+    global _RUNNER
+    if _RUNNER is None:        # kept: its slots' zygotes serve every job of this Dask worker
+        try:
+            from distributed import get_worker
+            slots = get_worker().state.nthreads
+        except (ImportError, ValueError, AttributeError):
+            slots = 1
+        _RUNNER = (LocalProcessGrader(slots, preload=False)
+                   if multiprocessing.current_process().daemon else _DyingWithWorker(slots))
+    return _RUNNER
+
+
+_RUNNER = None
 
 
 class _DyingWithWorker(LocalProcessGrader):

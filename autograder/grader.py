@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import abc
 import json
+import logging
 import os
+import queue
 import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
+LOG = logging.getLogger("autograder")
 # Time for the worker to start Python and a kernel, on top of the notebook's own budget.
 STARTUP_SLACK = 45
 
@@ -46,6 +49,13 @@ class Job:
                 **self.extra}
 
 
+def job_limits(spec):
+    """The sandbox limits of a job (its settings as data)."""
+    from autograder.sandbox import Limits
+    return Limits(memory_mb=int(spec.get("memory_mb") or 0),
+                  cpu_seconds=int(spec["notebook_timeout"]) + 60, **spec.get("sandbox_limits", {}))
+
+
 class Grader(abc.ABC):
     """Runs jobs; calls ``on_result(job, result)`` in the caller's thread for each."""
 
@@ -65,11 +75,24 @@ class LocalProcessGrader(Grader):
 
     _context = None
 
-    def __init__(self, workers=1, preload=True):
+    def __init__(self, workers=1, preload=True, warm=True):
         self.workers = max(1, int(workers))
         self.preload = preload
+        self.warm = warm            # sandboxed kernels forked from a zygote per slot (autograder.warm)
         self._live = set()          # process groups of running workers
         self._cancelled = False
+        self._slots = queue.SimpleQueue()     # one zygote (or None) per grading slot
+        for _ in range(self.workers):
+            self._slots.put(_Slot())
+
+    def close(self):
+        """Stop the slots' zygotes (``grade`` does it at its end)."""
+        slots = []
+        while not self._slots.empty():
+            slots.append(self._slots.get())
+        for slot in slots:
+            slot.close()
+            self._slots.put(slot)
 
     @classmethod
     def _forkserver(cls):
@@ -107,9 +130,19 @@ class LocalProcessGrader(Grader):
         return process.pid, wait, process
 
     def _run_one(self, job: Job) -> dict:
+        slot = self._slots.get()
+        try:
+            spec = job.spec()
+            if job.sandbox and self.warm:
+                spec["zygote"] = slot.zygote(job_limits(spec))
+            return self._run_in_slot(job, spec)
+        finally:
+            self._slots.put(slot)
+
+    def _run_in_slot(self, job, spec):
         spec_path = os.path.join(job.workdir, "job.json")
         with open(spec_path, "w", encoding="utf-8") as handle:
-            json.dump(job.spec(), handle, indent=1)
+            json.dump(spec, handle, indent=1)
         log_path = os.path.join(job.workdir, "worker.log")
         bound = job.notebook_timeout + STARTUP_SLACK
         if self._cancelled:
@@ -179,6 +212,34 @@ class LocalProcessGrader(Grader):
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            self.close()
+
+
+class _Slot:
+    """One grading slot's warm kernel factory, started on first use and kept while its jobs' limits
+    stay the same; None (cold kernels) where it cannot start."""
+
+    def __init__(self):
+        self._zygote, self._limits = None, None
+
+    def zygote(self, limits):
+        """The address of a running zygote for ``limits``, or None."""
+        from autograder.sandbox import SandboxUnavailable
+        from autograder.warm import Zygote
+        if self._zygote is not None and (self._limits != limits or not self._zygote.alive()):
+            self.close()
+        if self._zygote is None and self._limits != ("failed", limits):
+            try:
+                self._zygote, self._limits = Zygote(limits).start(), limits
+            except (SandboxUnavailable, OSError) as exc:
+                LOG.warning("warm kernels unavailable, starting each kernel cold: %s", exc)
+                self._limits = ("failed", limits)
+        return self._zygote.address() if self._zygote is not None else None
+
+    def close(self):
+        if self._zygote is not None:
+            self._zygote.close()
+        self._zygote, self._limits = None, None
 
 
 def _forked_worker(spec_path, log_path, workdir):

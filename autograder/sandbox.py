@@ -50,8 +50,9 @@ SLOTS = 1024
 INSIDE_UID = 1000                        # the kernel's uid as seen from inside
 HOME = "/home/student"                   # the private working folder (the kernel's cwd)
 HELPERS = "/opt/autograder-kernel"       # read-only package dir on the kernel's PYTHONPATH
-# What test cells import from autograder inside the kernel; nothing else of the package is shipped.
-KERNEL_MODULES = ("__init__.py", "guard.py", "checks.py", "reference.py")
+# What runs inside the sandbox from autograder (test cells import guard, checks, reference; the zygote
+# forks the kernels); nothing else of the package is shipped.
+KERNEL_MODULES = ("__init__.py", "guard.py", "checks.py", "reference.py", "zygote.py")
 HOW_TO_INSTALL = ("install bubblewrap: `apt-get install bubblewrap` (Debian/Ubuntu; `make setup` does it "
                   "when run as root), `dnf install bubblewrap` (Fedora)")
 HOW_TO_USERNS = ("allow unprivileged user namespaces: `sysctl -w user.max_user_namespaces=15000`, on "
@@ -361,18 +362,22 @@ class Sandbox:
         env.update(self.extra_env)
         return env
 
-    def prepare(self, command, writable=()):
+    def prepare(self, command, writable=(), nested=False, keep_fds=(), env=None):
         """A :class:`Launch` running ``command`` sandboxed; ``writable`` host folders are bound
-        read-write at the same path (the kernel's ipc folder)."""
+        read-write at the same path (the kernel's ipc folder).  ``nested``: the command may create
+        namespaces of its own (the zygote, which gives each kernel its own and forbids further
+        ones there); ``keep_fds`` stay open in it, ``env`` adds to its environment."""
         if self._dir is None:
             raise RuntimeError("Sandbox.open() first")
         self._count += 1
         limits = self.limits
         disk = str(limits.disk_mb * 2 ** 20)
-        argv = [BWRAP, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+        argv = [BWRAP, "--unshare-all", "--unshare-user", "--die-with-parent",
                 "--hostname", "sandbox", "--uid", str(INSIDE_UID), "--gid", str(INSIDE_UID),
                 "--clearenv"]
-        for key, value in self.environment().items():
+        if not nested:
+            argv.insert(3, "--disable-userns")
+        for key, value in {**self.environment(), **(env or {})}.items():
             argv += ["--setenv", key, value]
         argv += ["--ro-bind", "/usr", "/usr"]
         for link in ("bin", "lib", "lib64", "sbin"):
@@ -419,24 +424,11 @@ class Sandbox:
             argv += ["--bind", staged.get(src, src), dest]
         argv += ["--remount-ro", "/", "--chdir", HOME, "--"] + list(command)
 
-        cgroups = []
-        if self.privileged:
-            for parent in self._cgroup_parents:
-                path = os.path.join(parent, f"autograder-{self.uid}-{self._count}")
-                os.mkdir(path)
-                cgroups.append(path)
-                if "/memory/" in path:
-                    if not limits.memory_mb:
-                        continue
-                    limit = str(limits.memory_mb * 2 ** 20)
-                    Path(path, "memory.limit_in_bytes").write_text(limit)
-                    if os.path.exists(os.path.join(path, "memory.memsw.limit_in_bytes")):
-                        Path(path, "memory.memsw.limit_in_bytes").write_text(limit)
-                else:
-                    Path(path, "pids.max").write_text(str(limits.processes))
+        cgroups = (make_cgroups(self._cgroup_parents, f"autograder-{self.uid}-{self._count}", limits)
+                   if self.privileged else [])
         preexec = _launcher(cgroups, stage, limits.rlimits(self.privileged),
                             self.uid if self.privileged else None, self.gid)
-        popen = {"env": {"PATH": "/usr/bin:/bin"}, "cwd": "/", "pass_fds": tuple(fds),
+        popen = {"env": {"PATH": "/usr/bin:/bin"}, "cwd": "/", "pass_fds": tuple(fds) + tuple(keep_fds),
                  "preexec_fn": preexec}
         return Launch(argv, popen, fds, cgroups)
 
@@ -456,6 +448,25 @@ class Sandbox:
             return subprocess.CompletedProcess(launch.argv, process.returncode, out, err)
         finally:
             launch.finish()
+
+
+def make_cgroups(parents, name, limits):
+    """Cgroups ``name`` under each of ``parents`` (memory, pids) bounded by ``limits``: paths."""
+    made = []
+    for parent in parents:
+        path = os.path.join(parent, name)
+        os.mkdir(path)
+        made.append(path)
+        if "/memory/" in path:
+            if not limits.memory_mb:
+                continue
+            limit = str(limits.memory_mb * 2 ** 20)
+            Path(path, "memory.limit_in_bytes").write_text(limit)
+            if os.path.exists(os.path.join(path, "memory.memsw.limit_in_bytes")):
+                Path(path, "memory.memsw.limit_in_bytes").write_text(limit)
+        else:
+            Path(path, "pids.max").write_text(str(limits.processes))
+    return made
 
 
 def _launcher(cgroups, stage, rlimits, uid, gid):
@@ -501,6 +512,12 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         self.sandbox.give(self.connection_file)
+        if hasattr(self.sandbox, "spawn"):     # a warm kernel, forked (autograder.warm)
+            self._launch = process = self.sandbox.spawn(self.connection_file)
+            self.provisioner.process, self.provisioner.pid = process, process.pid
+            self.provisioner.pgid = None
+            self._reconcile_connection_info(self.provisioner.connection_info)
+            return
         self._launch = self.sandbox.prepare(kernel_cmd, writable=[self._ipc_dir])
         kw.update(self._launch.popen_kwargs)
         try:

@@ -48,16 +48,18 @@ def _limit_memory(megabytes):
 
 
 def _sandbox_for(job, work):
-    """The kernel's sandbox: a copy of the submission's own files, the job's limits."""
-    from autograder.sandbox import Limits, Sandbox
+    """The kernel's sandbox: a copy of the submission's own files, the job's limits; forked from
+    the slot's zygote when the grader gave one (autograder.warm), else started cold."""
+    from autograder.grader import job_limits
+    from autograder.sandbox import Sandbox
+    from autograder.warm import WarmSandbox
     submitted = os.path.join(work, "submitted", job["student"], job["assignment"])
     files = sorted(os.path.join(submitted, name) for name in os.listdir(submitted)
                    if os.path.isfile(os.path.join(submitted, name))
                    and not os.path.islink(os.path.join(submitted, name)))
-    limits = Limits(memory_mb=int(job.get("memory_mb") or 0),
-                    cpu_seconds=int(job["notebook_timeout"]) + 60,
-                    **job.get("sandbox_limits", {}))
-    return Sandbox(files=files, limits=limits)
+    if job.get("zygote"):
+        return WarmSandbox(job["zygote"], files=files, limits=job_limits(job))
+    return Sandbox(files=files, limits=job_limits(job))
 
 
 def run(job: dict) -> dict:

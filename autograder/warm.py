@@ -1,0 +1,238 @@
+"""Warm sandboxed kernels: the trusted side of autograder.zygote.
+
+A :class:`Zygote` is one grading slot's kernel factory: a process in a bubblewrap sandbox (the slot's
+uid, the read-only trees, no network) that has imported ipykernel, numpy, matplotlib and nnlib once
+and forks a kernel per submission, each in namespaces of its own (see autograder.zygote).  The owner
+of the slot (the grader) starts it; a worker, in another process, asks it for a kernel through its
+:meth:`Zygote.address` -- plain data -- with a :class:`WarmSandbox`, which jupyter_client's kernel
+manager uses like a :class:`autograder.sandbox.Sandbox` (autograder.sandbox.SandboxedKernelManager).
+
+What the worker does for each kernel, outside the sandbox: puts it in cgroups of its own (memory,
+pids) before it can fork, hands it the submission's files and its connection file, and holds the
+connection whose end ends the kernel.  A kernel costs a fork instead of a Python start and the
+imports: measured by ``make bench-grade``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+
+from autograder.sandbox import (Limits, Sandbox, SandboxUnavailable, _kill_cgroup, _own_cgroup,
+                                make_cgroups)
+
+READY_TIMEOUT = 120       # seconds for the zygote to import everything (a busy machine)
+
+
+class Zygote:
+    """A warm kernel factory in its own sandbox; ``limits`` bound it and every kernel it forks."""
+
+    def __init__(self, limits=Limits()):
+        self.limits = limits
+        self.sandbox = Sandbox(limits=limits)
+        self.process = None
+        self._launch = None
+        self._dir = None
+
+    def start(self):
+        box = self.sandbox
+        try:
+            box.open()
+            self._dir = tempfile.mkdtemp(prefix="agzygote-")        # 0700: the worker's only
+            self.socket_path = os.path.join(self._dir, "control")
+            # the kernels' socket folders: each one made (and later sealed) by the worker
+            self.ipc_root = os.path.join(box._dir, "ipc")
+            os.mkdir(self.ipc_root, 0o711)
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(self.socket_path)
+            listener.listen(64)
+            launch = box.prepare([sys.executable, "-m", "autograder.zygote"],
+                                 writable=[self.ipc_root], nested=True,
+                                 keep_fds=[listener.fileno()],
+                                 env={"AUTOGRADER_ZYGOTE_FD": str(listener.fileno())})
+            self._launch = launch
+            self.process = subprocess.Popen(launch.argv, stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                            start_new_session=True, **launch.popen_kwargs)
+            launch.started()
+            listener.close()            # the zygote holds it now
+            ready, _, _ = select.select([self.process.stdout], [], [], READY_TIMEOUT)
+            line = self.process.stdout.readline() if ready else b""
+            if line.strip() != b"ready":
+                self.process.kill()
+                why = self.process.stderr.read().decode(errors="replace").strip().splitlines()
+                raise SandboxUnavailable("the warm kernel factory did not start: "
+                                         + (why[-1] if why else "no message"))
+            self.process.stderr.close()     # kernels write nothing there (their stdio is /dev/null)
+            return self
+        except BaseException:
+            self.close()
+            raise
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def address(self):
+        """What a worker needs to ask for a kernel (plain data, for the job's settings)."""
+        box = self.sandbox
+        return {"socket": self.socket_path, "uid": box.uid, "gid": box.gid,
+                "privileged": box.privileged, "ipc_root": self.ipc_root}
+
+    def close(self):
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.process.wait()
+            self.process = None
+        if self._launch is not None:
+            self._launch.finish()
+            self._launch = None
+        self.sandbox.close()
+        if self._dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+
+class WarmSandbox:
+    """A worker's view of a zygote (from :meth:`Zygote.address`): what the kernel manager needs."""
+
+    def __init__(self, address, files=(), limits=Limits()):
+        self.address = address
+        self.uid, self.gid = address["uid"], address["gid"]
+        self.privileged = address["privileged"]
+        self.files = [os.path.abspath(f) for f in files]
+        self.limits = limits
+
+    def open(self):          # the slot's owner started the zygote and will stop it
+        return self
+
+    def close(self):
+        pass
+
+    def private_dir(self):
+        """A new folder only the kernel (and root) can use: its ipc folder."""
+        path = tempfile.mkdtemp(prefix="kernel-", dir=self.address["ipc_root"])
+        if self.privileged:
+            os.chown(path, self.uid, self.gid)
+        return path
+
+    def give(self, path):
+        if self.privileged:
+            os.chown(path, self.uid, self.gid)
+
+    def spawn(self, connection_file):
+        """Fork a kernel from the zygote on ``connection_file``: a :class:`WarmKernel`."""
+        files = {}
+        for path in self.files:
+            with open(path, "rb") as handle:
+                files[os.path.basename(path)] = handle.read().hex()
+        request = {"connection_file": connection_file, "files": files,
+                   "ipc_root": self.address["ipc_root"],
+                   "rlimits": self.limits.rlimits(self.privileged), "disk_mb": self.limits.disk_mb}
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        cgroups = []
+        try:
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+            conn.settimeout(60)
+            conn.connect(self.address["socket"])
+            conn.sendall(json.dumps(request).encode() + b"\n")
+            pid = _peer_pid(conn)
+            if self.privileged:       # before it forks anything: the kernel and all it starts
+                parents = [p for p in (_own_cgroup("memory"), _own_cgroup("pids")) if p]
+                cgroups = make_cgroups(parents, f"autograder-{self.uid}-k{pid}", self.limits)
+                for path in cgroups:
+                    with open(os.path.join(path, "cgroup.procs"), "w", encoding="ascii") as handle:
+                        handle.write(str(pid))
+            conn.sendall(b"go\n")
+            reply = _line(conn)
+            if reply != "ok":
+                raise SandboxUnavailable(f"the kernel could not be forked: {reply or 'no reply'}")
+            conn.settimeout(None)
+            return WarmKernel(pid, conn, cgroups)
+        except BaseException:
+            conn.close()
+            for path in cgroups:
+                _kill_cgroup(path)
+            raise
+
+
+def _peer_pid(conn):
+    """The pid the keeper sent as its credentials, translated by Linux into our PID namespace."""
+    size = socket.CMSG_SPACE(struct.calcsize("3i"))
+    data, ancillary, _, _ = conn.recvmsg(16, size)
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+            return struct.unpack("3i", payload[:12])[0]
+    raise SandboxUnavailable(f"the zygote answered without credentials: {data!r}")
+
+
+def _line(conn):
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode(errors="replace").strip()
+
+
+class WarmKernel:
+    """A forked kernel as jupyter_client's provisioner handles a Popen: poll, wait, signal, kill.
+
+    ``pid`` is the keeper's (its children are the namespace's init and the kernel): killing it
+    kills them all; closing the connection does too.
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid, conn, cgroups):
+        self.pid, self.conn, self.cgroups = pid, conn, cgroups
+        self.returncode = None
+        self._pidfd = os.pidfd_open(pid)
+
+    def poll(self):
+        if self.returncode is None and select.select([self._pidfd], [], [], 0)[0]:
+            self.returncode = -signal.SIGKILL if self._killed else 0
+        return self.returncode
+
+    _killed = False
+
+    def wait(self, timeout=None):
+        if self.returncode is None:
+            if not select.select([self._pidfd], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired("kernel", timeout)
+            self.poll()
+        return self.returncode
+
+    def send_signal(self, signum):
+        if self.poll() is None:
+            if signum == signal.SIGKILL:
+                self._killed = True
+            os.kill(self.pid, signum)
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self):
+        self.send_signal(signal.SIGTERM)
+
+    def finish(self):
+        """After the kernel: hang up (ends it, if still running), remove its cgroups."""
+        self.conn.close()
+        for path in self.cgroups:
+            _kill_cgroup(path)
+        self.cgroups = []
+        try:
+            os.close(self._pidfd)
+        except OSError:
+            pass

@@ -1,0 +1,227 @@
+"""Warm kernels inside the sandbox: ``python -m autograder.zygote`` (started by autograder.warm).
+
+A cold kernel spends most of its start importing: Python, ipykernel, numpy, matplotlib, nnlib.  This
+process does that once per grading slot, inside the slot's bubblewrap sandbox, and then forks one
+kernel per submission.  No student code ever runs here; each kernel is walled off from it and from
+the kernels before it by namespaces of its own, nested in the sandbox's:
+
+    zygote (this loop: accept a request, fork)
+      └─ keeper   the worker's handle on the kernel: reports its pid, waits for "go" (the worker
+                  has put it in the job's cgroups), lowers the rlimits, unshares user + mount +
+                  PID + network + IPC + UTS namespaces, mounts a fresh working folder (only this
+                  submission's files), /tmp and /dev/shm; ends the kernel when the worker hangs up
+           └─ init (pid 1 of the new PID namespace): mounts its own /proc, forbids further user
+                  namespaces, reaps; when it ends, everything in the namespace is killed
+                └─ kernel: no capabilities, no_new_privs, uid 1000; ipykernel on the job's
+                  connection file
+
+The kernel therefore cannot see the zygote or any earlier kernel (PID namespace), nor any file an
+earlier submission wrote (fresh tmpfs mounts), nor reach the control socket (never in its file
+system; its descriptor is closed before the fork).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+
+_libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 8, 4096, 16384, 1 << 18
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
+HOME = "/home/student"
+UID = 1000
+# What every notebook's kernel imports; a kernel forked from here finds them loaded.
+WARM = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
+        "numpy", "matplotlib",
+        "matplotlib.pyplot", "ipywidgets", "nnlib", "nnlib.checks", "nnlib.widgets",
+        "nnlib.lessons", "nnlib.pictures")
+
+
+def _check(result, what):
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _mount(source, target, fstype, flags, data=None):
+    _check(_libc.mount(source.encode() if source else None, target.encode(),
+                       fstype.encode() if fstype else None, flags,
+                       data.encode() if data else None), f"mount {target}")
+
+
+def _write(path, text):
+    with open(path, "w", encoding="ascii") as handle:
+        handle.write(text)
+
+
+def warm_up():
+    """Import what kernels need (failures are fine: the kernel imports it again, cold)."""
+    import importlib
+    import matplotlib
+    matplotlib.use("Agg")
+    for name in WARM:
+        try:
+            importlib.import_module(name)
+        except Exception:       # noqa: BLE001 -- a missing extra only costs a cold import later
+            pass
+
+
+# ------------------------------------------------------------------------------------ keeper
+def keeper(conn, request):
+    """The forked child that turns into one walled-off kernel (see the module docstring)."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    # our pid, as the worker sees it (the kernel translates it into the receiver's PID namespace)
+    creds = struct.pack("3i", os.getpid(), os.getuid(), os.getgid())
+    conn.sendmsg([b"pid\n"], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, creds)])
+    if conn.recv(16) != b"go\n":                 # the worker did not put us in the job's cgroups
+        os._exit(3)
+    import resource
+    for which, value in request.get("rlimits", []):
+        resource.setrlimit(which, (value, value))
+    uid, gid = os.getuid(), os.getgid()
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
+                         | CLONE_NEWUTS), "unshare")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{UID} {uid} 1")
+    _write("/proc/self/gid_map", f"{UID} {gid} 1")
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)        # the kernel below cannot read this process
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    size = int(request.get("disk_mb", 256)) * 2 ** 20
+    _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={64 * 2 ** 20},mode=1777")
+    # the kernels' socket folder may lie under /tmp (it is bound at its host path): keep it in
+    # sight across the fresh /tmp by way of a stash
+    ipc = request["ipc_root"]
+    stash = "/dev/shm/.ipc"
+    os.mkdir(stash)
+    _mount(ipc, stash, None, MS_BIND | MS_REC)
+    for target in (HOME, "/tmp"):
+        _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
+    os.makedirs(ipc, exist_ok=True)
+    _mount(stash, ipc, None, MS_BIND | MS_REC)
+    _check(_libc.umount2(stash.encode(), MNT_DETACH), "umount stash")
+    os.rmdir(stash)
+    for name, text in request.get("files", {}).items():
+        name = os.path.basename(name)
+        with open(os.path.join(HOME, name), "wb") as handle:
+            handle.write(bytes.fromhex(text))
+    os.makedirs(os.path.join(HOME, ".matplotlib"), exist_ok=True)
+    init = os.fork()
+    if init == 0:
+        conn.close()
+        _init(request)
+    # stay as the worker's handle: end the kernel (all of its namespace) when the worker hangs up
+    conn.sendall(b"ok\n")
+    pidfd = os.pidfd_open(init)
+    while True:
+        ready, _, _ = select.select([conn, pidfd], [], [])
+        if pidfd in ready:
+            _, status = os.waitpid(init, 0)
+            os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+        if conn in ready and not conn.recv(16):
+            os.kill(init, signal.SIGKILL)
+
+
+def _init(request):
+    """pid 1 of the kernel's PID namespace."""
+    try:
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        _write("/proc/sys/user/max_user_namespaces", "0")    # no namespace of the kernel's own
+        kernel = os.fork()
+        if kernel == 0:
+            _kernel(request)
+        _drop_privileges()
+        while True:
+            pid, status = os.wait()
+            if pid == kernel:
+                os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    except BaseException:           # noqa: BLE001 -- never return into the zygote's loop
+        os._exit(70)
+
+
+def _drop_privileges():
+    for cap in range(64):
+        if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            break
+    header = struct.pack("Ii", 0x20080522, 0)       # _LINUX_CAPABILITY_VERSION_3, this thread
+    data = ctypes.create_string_buffer(24)           # effective/permitted/inheritable x 2: none
+    _check(_libc.syscall(126, header, data), "capset")   # SYS_capset (x86_64)
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+def _kernel(request):
+    """The kernel itself: ipykernel on the job's connection file, as ``ipykernel_launcher`` runs it."""
+    try:
+        _drop_privileges()
+        _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)      # its own /proc entries readable, as usual
+        os.chdir(HOME)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.closerange(3, 1 << 16)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
+            signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT
+                          else signal.SIG_DFL)
+        sys.argv = [sys.executable, "-m", "ipykernel_launcher", "-f", request["connection_file"]]
+        from ipykernel.kernelapp import IPKernelApp
+        IPKernelApp.launch_instance(argv=sys.argv[3:])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:           # noqa: BLE001
+        code = 1
+    os._exit(code)
+
+
+# ------------------------------------------------------------------------------------ zygote
+def serve(listener):
+    """Accept one request per connection and fork a keeper for it; forever (until bwrap ends)."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)        # keepers are reaped by the system
+    while True:
+        conn, _ = listener.accept()
+        try:
+            conn.settimeout(30)
+            raw = b""
+            while not raw.endswith(b"\n"):
+                chunk = conn.recv(1 << 20)
+                if not chunk:
+                    break
+                raw += chunk
+            request = json.loads(raw)
+            conn.settimeout(None)
+            if os.fork() == 0:
+                listener.close()
+                try:
+                    keeper(conn, request)
+                except BaseException as exc:     # noqa: BLE001 -- say why, never return to the loop
+                    try:
+                        conn.sendall(f"error {exc}\n".encode())
+                    finally:
+                        os._exit(71)
+                os._exit(0)
+        except (OSError, ValueError):
+            pass
+        finally:
+            conn.close()
+
+
+def main():
+    listener = socket.socket(fileno=int(os.environ.pop("AUTOGRADER_ZYGOTE_FD")))
+    warm_up()
+    print("ready", flush=True)          # to the worker, on the pipe it reads once
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    serve(listener)
+
+
+if __name__ == "__main__":
+    main()
