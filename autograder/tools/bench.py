@@ -60,6 +60,7 @@ def class_course(args, tmp):
 
 
 def run_bench(args):
+    from autograder.autograde import autograde
     tmp = Path(args.course) if args.course else Path(tempfile.mkdtemp(prefix="autograder-bench-"))
     if args.students == 0:          # only the sandbox's cost
         try:
@@ -94,7 +95,7 @@ def run_bench(args):
         plain_ok = len(list((plain / "autograded").glob(f"*/{assignment}/{assignment}.ipynb")))
 
         started = time.monotonic()
-        results = ours.autograde(workers=args.workers, force=True, progress=False)
+        results = autograde(ours, workers=args.workers, force=True, progress=False)
         ours_s = time.monotonic() - started
         worker_s = [r.get("seconds") for r in results if r.get("seconds")]
         ours_ok = len([r for r in results if r["status"] not in ("error", "killed")])

@@ -27,9 +27,9 @@ def local_cluster(workers=2):
 
 def run_bench_dask(args, rounds=3):
     from autograder.autograde import autograde
-    from autograder.tools.bench import class_course     # the same synthetic class as `bench`
     from autograder.cluster import DaskGrader
     from autograder.grader import LocalProcessGrader
+    from autograder.tools.bench import class_course     # the same synthetic class as `bench`
 
     tmp = Path(args.course) if args.course else Path(tempfile.mkdtemp(prefix="autograder-bench-"))
     cluster = None
