@@ -22,6 +22,8 @@ import logging
 import re
 from pathlib import Path
 
+from autograder import export
+
 IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 POINTS_POSSIBLE = "Points Possible"
 NO_SCORE = ("not graded", "error", "killed", "manual")
@@ -53,7 +55,7 @@ def read_roster(path):
 
 
 def canvas_table(rows, roster=None):
-    """(header, points row, student rows) for the course's ``rows`` (Course.rows())."""
+    """(header, points row, student rows) for the course's ``rows`` (autograder.export.rows)."""
     identities, columns = read_roster(roster) if roster else ({}, {})
     assignments = sorted({r["assignment"] for r in rows})
     points, scores = {}, {}
@@ -88,7 +90,7 @@ def export_canvas(course, path=None, roster=None):
     """Write the Canvas import file (default ``COURSE/reports/canvas.csv``); return its path."""
     path = Path(path or course.root / "reports" / "canvas.csv")
     path.parent.mkdir(parents=True, exist_ok=True)
-    header, points_row, body = canvas_table(course.rows(), roster)
+    header, points_row, body = canvas_table(export.rows(course), roster)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)

@@ -27,36 +27,40 @@ def _course(args):
 
 
 def cmd_build(args):
+    from autograder.build import build
     course = _course(args)
-    for name, what in course.build(args.assignment or None, force=args.force).items():
+    for name, what in build(course, args.assignment or None, force=args.force).items():
         print(f"{name}: {what} -> {course.release_path(name)}")
     return 0
 
 
 def cmd_student(args):
+    from autograder.build import student
     course = _course(args)
-    for name, what in course.student(args.folder).items():
+    for name, what in student(course, args.folder).items():
         print(f"{name}: {what}")
     return 0
 
 
 def cmd_collect(args):
+    from autograder.collect import collect
     course = _course(args)
-    for student, assignment, what in course.collect(args.folder):
+    for student, assignment, what in collect(course, args.folder):
         print(f"{student} / {assignment}: {what}")
     return 0
 
 
 def cmd_autograde(args):
+    from autograder.autograde import autograde
     course = _course(args)
     grader = None
     if args.cluster:           # every job to a running Dask cluster, as data (autograder.cluster)
         from autograder.cluster import DaskGrader
         grader = DaskGrader(args.cluster)
-    results = course.autograde(workers=args.workers, force=args.force,
-                               students=args.student or None,
-                               assignments=args.assignment or None, progress=not args.no_progress,
-                               grader=grader)
+    results = autograde(course, workers=args.workers, force=args.force,
+                        students=args.student or None,
+                        assignments=args.assignment or None, progress=not args.no_progress,
+                        grader=grader)
     if not results:
         print("nothing to grade (every submission is already graded; --force regrades)")
     for r in results:
@@ -67,8 +71,9 @@ def cmd_autograde(args):
 
 
 def cmd_feedback(args):
+    from autograder.feedback import feedback
     course = _course(args)
-    made = course.feedback()
+    made = feedback(course)
     for path in made:
         print(path)
     if not made:
@@ -81,20 +86,22 @@ def cmd_export(args):
         from autograder.canvas import export_canvas
         path = export_canvas(_course(args), args.output, roster=args.roster)
     else:
-        path = _course(args).export(args.output)
+        from autograder.export import export
+        path = export(_course(args), args.output)
     print(f"grades written to {path}")
     return 0
 
 
 def cmd_summary(args):
+    from autograder.export import rows
     from autograder.report import plot, render
     course = _course(args)
-    rows = course.rows()
-    if not rows:
+    table = rows(course)
+    if not table:
         print("no submissions yet: collect and autograde first")
         return 0
-    print(render(rows))
-    png = plot(rows, args.plot or course.root / "reports" / "summary.png")
+    print(render(table))
+    png = plot(table, args.plot or course.root / "reports" / "summary.png")
     print(f"\nplot saved to {png}")
     return 0
 
@@ -118,15 +125,15 @@ def cmd_sandbox_check(args):
 
 
 def cmd_demo(args):
-    from autograder.demo import run_demo
+    from autograder.tools.demo import run_demo
     return run_demo(args)
 
 
 def cmd_bench(args):
     if getattr(args, "dask", False):
-        from autograder.bench_dask import run_bench_dask
+        from autograder.tools.bench_dask import run_bench_dask
         return run_bench_dask(args)
-    from autograder.bench import run_bench
+    from autograder.tools.bench import run_bench
     return run_bench(args)
 
 
@@ -231,7 +238,8 @@ def build_parser():
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--dask", action="store_true",
                    help="instead: the same class graded by 2 local worker processes and by a "
-                        "local two-worker Dask cluster (autograder.bench_dask), with the ratio")
+                        "local two-worker Dask cluster (autograder.tools.bench_dask), with the "
+                        "ratio")
     return parser
 
 

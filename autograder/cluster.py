@@ -179,7 +179,8 @@ def accept(job, data):
 
     Nothing is taken on trust: the result must be for this job, every score for a graded cell of
     the SOURCE notebook within its points, the totals are recomputed here, and the graded notebook
-    is written into the job's local folder (Course._record then checks it reads as a notebook).
+    is written into the job's local folder (autograder.autograde._record then checks it reads as a
+    notebook).
     """
     try:
         result, notebook = data["result"], data["notebook"]

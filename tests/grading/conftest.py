@@ -11,8 +11,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.autograde import autograde
+from autograder.build import build
+from autograder.collect import collect
 from autograder.course import Course
-from autograder.sample_class import KINDS, make_submission
+from autograder.tools.sample_class import KINDS, make_submission
 
 DATA = Path(__file__).with_name("data")
 ASSIGNMENT = "fx_basics"
@@ -27,7 +30,7 @@ def write_submission(folder, student, nb, assignment=ASSIGNMENT):
 
 def all_answers_loop(source_nb, release_nb):
     """Every answer loops forever when called: one cell timeout per test would add up."""
-    from autograder.sample_class import _nbg, _replace_calls
+    from autograder.tools.sample_class import _nbg, _replace_calls
     nb = copy.deepcopy(release_nb)
     source = {_nbg(c).get("grade_id"): c for c in source_nb.cells}
     for cell in nb.cells:
@@ -41,7 +44,7 @@ def all_answers_loop(source_nb, release_nb):
 def course(tmp_path_factory):
     root = tmp_path_factory.mktemp("grading") / "course"
     course = Course(root, DATA, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TIMEOUT)
-    course.build()
+    build(course)
     return course
 
 
@@ -61,13 +64,13 @@ def graded(course, notebooks, tmp_path_factory):
         write_submission(inbox, kind, make_submission(kind, source, release))
     short = copy.deepcopy(course)
     write_submission(inbox, "allloop", all_answers_loop(source, release))
-    course.collect(inbox)
+    collect(course, inbox)
     # the all-loop notebook gets an 8 s budget so the bound (not 3 x 5 s of timeouts) is what stops it
-    results = {r["student"]: r for r in course.autograde(workers=2, progress=False,
-                                                           students=[k for k in KINDS])}
+    results = {r["student"]: r for r in autograde(course, workers=2, progress=False,
+                                                  students=[k for k in KINDS])}
     short.notebook_timeout = 8
-    results.update({r["student"]: r for r in short.autograde(workers=1, progress=False,
-                                                               students=["allloop"])})
+    results.update({r["student"]: r for r in autograde(short, workers=1, progress=False,
+                                                      students=["allloop"])})
     return results
 
 

@@ -16,11 +16,15 @@ import time
 
 import pytest
 
+from autograder.autograde import autograde
+from autograder.build import build
 from autograder.cli import main
 from autograder.cluster import DaskGrader, accept
+from autograder.collect import collect
 from autograder.course import REPO, Course
+from autograder.export import rows
 from autograder.grader import Job
-from autograder.sample_class import make_submission
+from autograder.tools.sample_class import make_submission
 
 from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, NOTEBOOK_TIMEOUT, scores, write_submission
 from .servers import DaskCluster
@@ -44,10 +48,10 @@ def _class(tmp_path, notebooks, students):
     source, release = notebooks
     course = Course(tmp_path / "course", DATA, cell_timeout=CELL_TIMEOUT,
                     notebook_timeout=NOTEBOOK_TIMEOUT)
-    course.build()
+    build(course)
     for name, kind in students.items():
         write_submission(tmp_path / "inbox", name, make_submission(kind, source, release))
-    course.collect(tmp_path / "inbox")
+    collect(course, tmp_path / "inbox")
     return course
 
 
@@ -74,7 +78,7 @@ def test_cluster_grades_exactly_like_local_workers(cluster, graded, notebooks, t
     # the graded notebooks came back as data and were recorded in the course folder
     assert (course.root / "autograded" / "perfect" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file()
     assert _gradebook_scores(course)["perfect"] == 5.0
-    assert course.autograde(grader=DaskGrader(cluster.address), progress=False) == []
+    assert autograde(course, grader=DaskGrader(cluster.address), progress=False) == []
 
 
 def test_a_worker_killed_mid_job_loses_nothing(cluster, graded, notebooks, tmp_path):
@@ -94,7 +98,7 @@ def test_a_worker_killed_mid_job_loses_nothing(cluster, graded, notebooks, tmp_p
     before = cluster.worker_pids()
     outcome = {}
     thread = threading.Thread(target=lambda: outcome.setdefault(
-        "results", course.autograde(grader=Counting(cluster.address), progress=False)))
+        "results", autograde(course, grader=Counting(cluster.address), progress=False)))
     thread.start()
     victim = None
     with cluster.client() as client:
@@ -133,15 +137,15 @@ def test_a_job_that_always_kills_its_worker_is_recorded_as_an_error(cluster, not
                     job.extra["debug_exit_worker"] = True
             super().grade(jobs, on_result, progress)
 
-    results = {r["student"]: r for r in course.autograde(grader=Crashing(cluster.address),
-                                                         progress=False)}
+    results = {r["student"]: r for r in autograde(course, grader=Crashing(cluster.address),
+                                                  progress=False)}
     assert results["victim"]["status"] == "error"
     assert results["victim"]["reason"].startswith(
         "KilledWorker: the Dask worker running this grading job died every time it ran, alone on "
         "the cluster, 2 times in a row (the last: tcp://127.0.0.1:")
     assert results["victim"]["score"] is None
     assert (results["honest"]["status"], results["honest"]["score"]) == ("graded", 1.0), results["honest"]["reason"]
-    row = {r["student"]: r for r in course.rows()}["victim"]
+    row = {r["student"]: r for r in rows(course)}["victim"]
     assert (row["score"], row["status"]) == (None, "error")
 
 
@@ -174,7 +178,7 @@ def test_ctrl_c_leaves_a_consistent_gradebook_and_the_next_run_grades_the_rest(
     assert set(recorded) == done
     for name in done:
         assert recorded[name] == course.load_result(name, ASSIGNMENT)["score"]
-    rest = course.autograde(grader=DaskGrader(cluster.address), progress=False)
+    rest = autograde(course, grader=DaskGrader(cluster.address), progress=False)
     assert sorted(r["student"] for r in rest) == sorted(set(students) - done)
     for name, kind in students.items():
         result = course.load_result(name, ASSIGNMENT)

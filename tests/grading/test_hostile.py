@@ -21,6 +21,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.autograde import autograde
+from autograder.build import build
+from autograder.collect import collect
 from autograder.course import REPO, Course
 
 from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, scores, write_submission
@@ -95,7 +98,7 @@ def hostile(tmp_path_factory):
     base = tmp_path_factory.mktemp("hostile")
     course = Course(base / "course", DATA, cell_timeout=CELL_TIMEOUT,
                     notebook_timeout=NOTEBOOK_TIMEOUT)
-    course.build()
+    build(course)
     source = nbformat.read(course.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
     release = nbformat.read(course.release_path(ASSIGNMENT), 4)
     listener = Listener()
@@ -110,8 +113,8 @@ def hostile(tmp_path_factory):
         inbox = base / "inbox"
         for student in ("honest_a", "honest_b"):
             write_submission(inbox, student, made[student])
-        course.collect(inbox)
-        alone = {r["student"]: r for r in course.autograde(workers=2, progress=False)}
+        collect(course, inbox)
+        alone = {r["student"]: r for r in autograde(course, workers=2, progress=False)}
         protected = [course.root / "gradebook.db", course.root / "nbgrader_config.py",
                      course.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
                      course.release_path(ASSIGNMENT)]
@@ -120,9 +123,9 @@ def hostile(tmp_path_factory):
         for student, nb in made.items():
             if not student.startswith("honest"):
                 write_submission(inbox, student, nb)
-        course.collect(inbox)
-        results = {r["student"]: r for r in course.autograde(workers=2, force=True,
-                                                               progress=False)}
+        collect(course, inbox)
+        results = {r["student"]: r for r in autograde(course, workers=2, force=True,
+                                                      progress=False)}
         time.sleep(5)            # the lingering process would write 4 s after it started
         yield {"course": course, "alone": alone, "results": results, "listener": listener,
                "victim": victim, "ctx": ctx, "before": before, "after": _digest(protected[1:])}

@@ -8,8 +8,13 @@ import nbformat
 import numpy as np
 import pytest
 
+from autograder.autograde import autograde
+from autograder.build import build, student
 from autograder.cli import build_parser
+from autograder.collect import collect
 from autograder.course import Course, CourseError
+from autograder.export import export, rows
+from autograder.feedback import feedback
 from autograder.report import misconception, render
 
 from .conftest import ASSIGNMENT, DATA, scores, write_submission
@@ -31,25 +36,25 @@ def test_student_version_has_no_solutions_and_no_hidden_tests(course):
 
 def test_student_folder_is_never_overwritten(course, tmp_path):
     """student: copies missing notebooks, keeps a student's edited file as it is."""
-    assert course.student(tmp_path) == {ASSIGNMENT: "copied"}
+    assert student(course, tmp_path) == {ASSIGNMENT: "copied"}
     mine = tmp_path / f"{ASSIGNMENT}.ipynb"
     mine.write_text(mine.read_text().replace("# YOUR CODE HERE", "# my work"))
-    course.build([ASSIGNMENT], force=True)
-    assert course.student(tmp_path)[ASSIGNMENT].startswith("kept")
+    build(course, [ASSIGNMENT], force=True)
+    assert student(course, tmp_path)[ASSIGNMENT].startswith("kept")
     assert "# my work" in mine.read_text()
 
 
 def test_collect_reports_unknown_assignments_and_missing_folders(course, tmp_path):
     """collect: a clear error for a missing folder; unknown assignments are skipped, not fatal."""
     with pytest.raises(CourseError, match="no submissions folder"):
-        course.collect(tmp_path / "nope")
+        collect(course, tmp_path / "nope")
     (tmp_path / "alice" / "99_unknown").mkdir(parents=True)
-    assert course.collect(tmp_path) == [("alice", "99_unknown", "skipped: unknown assignment")]
+    assert collect(course, tmp_path) == [("alice", "99_unknown", "skipped: unknown assignment")]
 
 
 def test_feedback_never_shows_hidden_tests(graded, course):
     """feedback: no hidden test source, message or traceback; a neutral line instead."""
-    made = course.feedback()
+    made = feedback(course)
     assert len(made) == len([r for r in graded.values() if r.get("autograded")])
     for path in made:
         html = path.read_text()
@@ -63,7 +68,7 @@ def test_feedback_never_shows_hidden_tests(graded, course):
 
 def test_export_says_why_instead_of_a_silent_zero(graded, course, tmp_path):
     """export: one row per submission; crash, timeout and manual rows carry a status and reason."""
-    path = course.export(tmp_path / "grades.csv")
+    path = export(course, tmp_path / "grades.csv")
     with open(path, newline="") as handle:
         rows = {r["student"]: r for r in csv.DictReader(handle)}
     assert list(next(iter(rows.values())).keys()) == ["student", "assignment", "score",
@@ -78,14 +83,14 @@ def test_export_says_why_instead_of_a_silent_zero(graded, course, tmp_path):
 def test_summary_names_failed_tests_and_misconceptions(graded, course, tmp_path):
     """summary: the table, the flagged submissions and the misconceptions; plot saved."""
     from autograder.report import plot
-    rows = course.rows()
-    text = render(rows)
+    table = rows(course)
+    text = render(table)
     assert "crasher / fx_basics: crashed" in text
     assert "nometa / fx_basics: manual" in text
     assert "fx_basics:test_mean_loss" in text
     assert "a minus sign too many or too few" in text            # partial's flipped sigmoid
     assert "called nnlib's own implementation in test_sigmoid instead of writing it" in text
-    assert plot(rows, tmp_path / "s.png").stat().st_size > 1000
+    assert plot(table, tmp_path / "s.png").stat().st_size > 1000
 
 
 def test_misconception_labels():
@@ -117,11 +122,11 @@ def test_forbid_is_recognised_by_its_type_whatever_its_wording():
 
 def test_resubmission_replaces_the_grade_and_keeps_history(graded, course, tmp_path, notebooks):
     """partial resubmits the solution: new grade, old notebook and grade archived."""
-    from autograder.sample_class import make_submission
+    from autograder.tools.sample_class import make_submission
     source, release = notebooks
     write_submission(tmp_path, "partial", make_submission("perfect", source, release))
-    assert course.collect(tmp_path)[0][2].startswith("resubmission")
-    results = course.autograde(workers=1, progress=False)
+    assert collect(course, tmp_path)[0][2].startswith("resubmission")
+    results = autograde(course, workers=1, progress=False)
     assert [r["student"] for r in results] == ["partial"]       # only what changed is regraded
     current = course.load_result("partial", ASSIGNMENT)
     assert current["score"] == 5.0
@@ -130,14 +135,14 @@ def test_resubmission_replaces_the_grade_and_keeps_history(graded, course, tmp_p
     assert len(archived) == 1
     assert json.loads((archived[0] / "result.json").read_text())["score"] == 1.0
     assert (archived[0] / f"{ASSIGNMENT}.ipynb").exists()
-    row = [r for r in course.rows() if r["student"] == "partial"][0]
+    row = [r for r in rows(course) if r["student"] == "partial"][0]
     assert row["score"] == 5.0
 
 
 def test_regrading_gives_the_same_grades(graded, course):
     """autograde --force on the same submissions reproduces every grade."""
-    again = course.autograde(workers=2, force=True, progress=False,
-                             students=["perfect", "tamperer"])
+    again = autograde(course, workers=2, force=True, progress=False,
+                      students=["perfect", "tamperer"])
     for result in again:
         assert scores(result) == scores(graded[result["student"]]), result["student"]
         assert result["status"] == graded[result["student"]]["status"]
@@ -156,7 +161,7 @@ def test_every_subcommand_has_help(command, capsys):
 def test_demo_never_deletes_a_folder_it_did_not_make(tmp_path):
     """demo --course pointing at a real course folder refuses instead of wiping it."""
     import argparse
-    from autograder.demo import run_demo
+    from autograder.tools.demo import run_demo
     (tmp_path / "gradebook.db").write_text("precious")
     args = argparse.Namespace(course=str(tmp_path), notebooks=str(DATA), cell_timeout=5,
                               notebook_timeout=30, memory_mb=2048, workers=1)
@@ -183,9 +188,9 @@ def test_collect_takes_no_symbolic_link(course, notebooks, tmp_path):
     write_submission(inbox, "stamper", release)                  # the timestamp -> a secret file
     (inbox / "stamper" / ASSIGNMENT / "timestamp.txt").symlink_to(secret)
 
-    report = {student: how for student, _, how in course.collect(inbox)}
+    report = {student: how for student, _, how in collect(course, inbox)}
     assert set(report) == {"linker", "dirlinker", "copycat", "stamper"}
-    for student, how in report.items():
-        assert how.startswith("skipped: ") and "is a symbolic link" in how, (student, how)
+    for name, how in report.items():
+        assert how.startswith("skipped: ") and "is a symbolic link" in how, (name, how)
     taken = {student for student, _, _ in course.submissions()}
     assert not taken & set(report)

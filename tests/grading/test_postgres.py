@@ -16,7 +16,7 @@ import pytest
 
 from autograder.cli import main
 from autograder.course import Course, CourseError
-from autograder.sample_class import make_submission
+from autograder.tools.sample_class import make_submission
 
 from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, NOTEBOOK_TIMEOUT, scores, write_submission
 from .postgres_setup import MISSING, ensure_postgres

@@ -5,8 +5,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.autograde import autograde
+from autograder.build import build
+from autograder.collect import collect
 from autograder.course import Course
-from autograder.sample_class import graded_test_ids, make_submission
+from autograder.tools.sample_class import graded_test_ids, make_submission
 
 from .conftest import write_submission
 
@@ -18,15 +21,15 @@ REAL = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
 def real_graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("real") / "course"
     course = Course(root, NOTEBOOKS, cell_timeout=60, notebook_timeout=180)
-    course.build()
+    build(course)
     inbox = tmp_path_factory.mktemp("real_inbox")
     for name in REAL:
         source = nbformat.read(course.root / "source" / name / f"{name}.ipynb", 4)
         release = nbformat.read(course.release_path(name), 4)
         for kind in ("perfect", "stub"):
             write_submission(inbox, kind, make_submission(kind, source, release), assignment=name)
-    course.collect(inbox)
-    results = course.autograde(workers=2, progress=False)
+    collect(course, inbox)
+    results = autograde(course, workers=2, progress=False)
     return course, {(r["student"], r["assignment"]): r for r in results}
 
 

@@ -24,7 +24,11 @@ import nbformat
 import pytest
 
 from autograder import sandbox
+from autograder.autograde import autograde
+from autograder.build import build
+from autograder.collect import collect
 from autograder.course import UNSANDBOXED, Course, CourseError
+from autograder.export import export, rows
 from autograder.report import render
 from autograder.sandbox import HOME, Limits, Sandbox, kernel_manager_for, sandbox_processes
 
@@ -419,7 +423,7 @@ PROBE = ("import os, socket\n"
 
 def _probe_submission(course):
     source = nbformat.read(course.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
-    from autograder.sample_class import make_submission
+    from autograder.tools.sample_class import make_submission
     release = nbformat.read(course.release_path(ASSIGNMENT), 4)
     nb = make_submission("perfect", source, release)
     nb.cells.insert(2, nbformat.v4.new_code_cell(PROBE))
@@ -437,12 +441,12 @@ def probe_courses(tmp_path_factory):
         course = Course(root, DATA, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TIMEOUT,
                         sandbox=sandboxed)
         if sandboxed:
-            course.build()
+            build(course)
             write_submission(inbox, "probe", _probe_submission(course))
-            course.collect(inbox)
-        result = course.autograde(workers=1, force=True, progress=False)[0]
+            collect(course, inbox)
+        result = autograde(course, workers=1, force=True, progress=False)[0]
         notebook = nbformat.read(result["autograded"], 4)
-        graded[sandboxed] = (course, result, render(course.rows()),
+        graded[sandboxed] = (course, result, render(rows(course)),
                              notebook.cells[2].outputs[0]["text"])
     return graded
 
@@ -465,7 +469,7 @@ def test_no_sandbox_marks_every_result_in_the_csv_and_the_summary(probe_courses,
     assert not printed.startswith("1000 sandbox")
     assert (result["score"], result["sandboxed"]) == (5.0, False)
     assert result["reason"].startswith(UNSANDBOXED)
-    with open(course.export(tmp_path / "grades.csv"), newline="") as handle:
+    with open(export(course, tmp_path / "grades.csv"), newline="") as handle:
         row = next(csv.DictReader(handle))
     assert row["reason"].startswith("UNSANDBOXED")
     assert "1 of 1 results were graded WITHOUT the sandbox" in summary
@@ -478,7 +482,7 @@ def test_autograde_refuses_when_the_sandbox_cannot_start(probe_courses, monkeypa
     monkeypatch.setattr(sandbox, "BWRAP", "bwrap-not-installed-here")
     monkeypatch.setattr(sandbox, "_available", None)
     with pytest.raises(CourseError, match="bubblewrap .* not installed.*apt-get install bubblewrap"):
-        course.autograde(workers=1, force=True, progress=False)
+        autograde(course, workers=1, force=True, progress=False)
     monkeypatch.setattr(sandbox, "_available", None)
 
 

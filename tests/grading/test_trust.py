@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from nbgrader.utils import determine_grade
 
+from autograder.export import rows
+
 from .conftest import CELL_TIMEOUT, scores
 
 FULL = {"test_square": 1.0, "test_sigmoid": 2.0, "test_mean_loss": 2.0}
@@ -94,7 +96,7 @@ def test_metadata_less_notebook_is_flagged_for_manual_grading(graded, course):
     result = graded["nometa"]
     assert result["status"] == "manual"
     assert "no nbgrader cell metadata" in result["reason"]
-    row = [r for r in course.rows() if r["student"] == "nometa"][0]
+    row = [r for r in rows(course) if r["student"] == "nometa"][0]
     assert row["score"] is None and row["status"] == "manual"
 
 

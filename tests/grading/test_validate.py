@@ -2,7 +2,7 @@
 
 import nbformat
 
-from autograder.sample_class import make_submission
+from autograder.tools.sample_class import make_submission
 from autograder.validate import validate
 
 from .conftest import ASSIGNMENT

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import nbformat
 
-from autograder.sample_class import _nbg, _replace_calls, solution_source, wrong_source
+from autograder.tools.sample_class import _nbg, _replace_calls, solution_source, wrong_source
 
 FULL = {"test_square": 1.0, "test_sigmoid": 2.0, "test_mean_loss": 2.0}
 ZERO = dict.fromkeys(FULL, 0.0)

@@ -26,9 +26,10 @@ def local_cluster(workers=2):
 
 
 def run_bench_dask(args, rounds=3):
-    from autograder.bench import class_course     # the same synthetic class as `bench`
+    from autograder.autograde import autograde
     from autograder.cluster import DaskGrader
     from autograder.grader import LocalProcessGrader
+    from autograder.tools.bench import class_course     # the same synthetic class as `bench`
 
     tmp = Path(args.course) if args.course else Path(tempfile.mkdtemp(prefix="autograder-bench-"))
     cluster = None
@@ -48,7 +49,7 @@ def run_bench_dask(args, rounds=3):
         for _ in range(rounds):
             for name, make in engines.items():
                 started = time.monotonic()
-                results = course.autograde(force=True, progress=False, grader=make())
+                results = autograde(course, force=True, progress=False, grader=make())
                 seconds[name].append(time.monotonic() - started)
                 grades[name] = {(r["student"], r["status"], r["score"]) for r in results}
         n = args.students

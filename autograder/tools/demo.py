@@ -1,8 +1,9 @@
 """``make grade-demo``: the whole pipeline on a generated sample class, ending in the summary.
 
-The class is made from the source notebooks themselves (autograder.sample_class): one student per
-kind of submission, from perfect to broken, for every notebook.  Everything goes to a separate
-course folder (course-demo/ by default), recreated on each run, so a real course/ is never touched.
+The class is made from the source notebooks themselves (autograder.tools.sample_class): one
+student per kind of submission, from perfect to broken, for every notebook.  Everything goes to a
+separate course folder (course-demo/ by default), recreated on each run, so a real course/ is never
+touched.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from autograder.nbgrader_config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _step(title):
@@ -21,9 +22,14 @@ def _step(title):
 
 
 def run_demo(args):
+    from autograder.autograde import autograde
+    from autograder.build import build
+    from autograder.collect import collect
     from autograder.course import Course
+    from autograder.export import export, rows
+    from autograder.feedback import feedback
     from autograder.report import plot, render
-    from autograder.sample_class import KINDS, write_class
+    from autograder.tools.sample_class import KINDS, write_class
 
     root = Path(args.course or REPO / "course-demo")
     # The demo's infinite loop would cost a full default cell timeout: use shorter bounds.
@@ -43,7 +49,7 @@ def run_demo(args):
     started = time.monotonic()
 
     _step(f"build: student versions of {', '.join(course.assignments())}")
-    for name, what in course.build().items():
+    for name, what in build(course).items():
         print(f"  {name}: {what}")
 
     _step("sample class: " + ", ".join(KINDS))
@@ -51,23 +57,23 @@ def run_demo(args):
     print(f"  written to {folder} (<student>/<assignment>/<assignment>.ipynb)")
 
     _step("collect")
-    for student, assignment, what in course.collect(folder):
+    for student, assignment, what in collect(course, folder):
         print(f"  {student} / {assignment}: {what}")
 
     _step(f"autograde ({args.workers} workers, every kernel in the sandbox, {cell_timeout} s per "
           f"cell, {notebook_timeout} s per notebook)")
-    course.autograde(workers=args.workers, force=True)
+    autograde(course, workers=args.workers, force=True)
 
     _step("feedback")
-    made = course.feedback()
+    made = feedback(course)
     print(f"  {len(made)} HTML files in {root / 'feedback'} (hidden tests removed)")
 
     _step("export")
-    print(f"  {course.export()}")
+    print(f"  {export(course)}")
 
     _step("summary")
-    rows = course.rows()
-    print(render(rows))
-    print(f"\nplot saved to {plot(rows, root / 'reports' / 'summary.png')}")
+    table = rows(course)
+    print(render(table))
+    print(f"\nplot saved to {plot(table, root / 'reports' / 'summary.png')}")
     print(f"\ndemo done in {time.monotonic() - started:.0f} s; everything is in {root}")
     return 0

@@ -5,7 +5,7 @@ stub, partial, broken, tamperer, cheater, nometa) is graded twice, from the same
 
 - plain: ``nbgrader autograde <assignment>`` (nbgrader's own CLI, stock preprocessors, one
   submission after the other) in its own course folder;
-- ours: ``Course.autograde`` with ``--workers`` isolated worker processes (default: CPU count),
+- ours: ``autograder.autograde`` with ``--workers`` isolated worker processes (default: CPU count),
   every kernel in the sandbox.
 
 Table 2 (``--sandbox-rounds``, 0 skips it): for every notebook, the seconds one worker spends on a
@@ -35,7 +35,7 @@ c.Execute.timeout = {timeout}
 
 def _class(course, assignment, n, out):
     import nbformat
-    from autograder.sample_class import make_submission
+    from autograder.tools.sample_class import make_submission
     source_nb = nbformat.read(course.root / "source" / assignment / f"{assignment}.ipynb", 4)
     release_nb = nbformat.read(course.release_path(assignment), 4)
     for i in range(n):
@@ -47,17 +47,20 @@ def _class(course, assignment, n, out):
 
 def class_course(args, tmp):
     """(course in ``tmp/ours`` with the synthetic class of ``args.students`` collected, assignment)."""
+    from autograder.build import build
+    from autograder.collect import collect
     from autograder.course import Course
     course = Course(tmp / "ours", args.notebooks, cell_timeout=args.cell_timeout,
                     notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
     assignment = args.assignment or course.assignments()[0]
-    course.build([assignment])
+    build(course, [assignment])
     _class(course, assignment, args.students, tmp / "class")
-    course.collect(tmp / "class")
+    collect(course, tmp / "class")
     return course, assignment
 
 
 def run_bench(args):
+    from autograder.autograde import autograde
     tmp = Path(args.course) if args.course else Path(tempfile.mkdtemp(prefix="autograder-bench-"))
     if args.students == 0:          # only the sandbox's cost
         try:
@@ -92,7 +95,7 @@ def run_bench(args):
         plain_ok = len(list((plain / "autograded").glob(f"*/{assignment}/{assignment}.ipynb")))
 
         started = time.monotonic()
-        results = ours.autograde(workers=args.workers, force=True, progress=False)
+        results = autograde(ours, workers=args.workers, force=True, progress=False)
         ours_s = time.monotonic() - started
         worker_s = [r.get("seconds") for r in results if r.get("seconds")]
         ours_ok = len([r for r in results if r["status"] not in ("error", "killed")])
@@ -126,8 +129,11 @@ def run_bench(args):
 def sandbox_cost(args, root):
     """Table 2: seconds per notebook graded with and without the sandbox, one worker."""
     import nbformat
+    from autograder.autograde import autograde
+    from autograder.build import build
+    from autograder.collect import collect
     from autograder.course import Course
-    from autograder.sample_class import make_submission
+    from autograder.tools.sample_class import make_submission
 
     print(f"\nsandbox cost per notebook: one worker grading the solution, sandboxed and "
           f"unsandboxed in alternation, best of {args.sandbox_rounds}", flush=True)
@@ -136,7 +142,7 @@ def sandbox_cost(args, root):
     course = Course(root, args.notebooks, cell_timeout=args.cell_timeout,
                     notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
     names = course.assignments()
-    course.build(names)
+    build(course, names)
     totals = {True: 0.0, False: 0.0}
     for name in names:
         source = nbformat.read(course.root / "source" / name / f"{name}.ipynb", 4)
@@ -145,13 +151,13 @@ def sandbox_cost(args, root):
         folder = inbox / "s" / name
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(make_submission("perfect", source, release), folder / f"{name}.ipynb")
-        course.collect(inbox)
+        collect(course, inbox)
         seconds = {True: [], False: []}
         for round_ in range(args.sandbox_rounds):
             for sandboxed in ((True, False) if round_ % 2 == 0 else (False, True)):
                 course.sandbox = sandboxed
-                result = course.autograde(workers=1, force=True, assignments=[name],
-                                          progress=False)[0]
+                result = autograde(course, workers=1, force=True, assignments=[name],
+                                   progress=False)[0]
                 seconds[sandboxed].append(result["seconds"])
         on, off = min(seconds[True]), min(seconds[False])
         totals[True] += on

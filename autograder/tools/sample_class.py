@@ -176,8 +176,9 @@ nnlib.Sigmoid.forward = lambda self, Z: Z
 
 def write_class(out_dir, course, kinds=KINDS, assignments=None):
     """Write ``out_dir/<kind>/<assignment>/<assignment>.ipynb`` for every kind and assignment."""
+    from autograder.build import ensure_built
     out_dir = Path(out_dir)
-    course.ensure_built(assignments)
+    ensure_built(course, assignments)
     for assignment in assignments or course.built_assignments():
         source_nb = nbformat.read(course.root / "source" / assignment / f"{assignment}.ipynb", 4)
         release_nb = nbformat.read(course.release_path(assignment), 4)

@@ -1,0 +1,52 @@
+"""Export: the grades as CSV, one row per submission with its status and the reason for it.
+
+A score that cannot be trusted (a crash, a manual-grading flag, not graded yet) is left blank, never
+a silent 0.  canvas.py writes the same rows in Canvas's format; report.py summarises them.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+EXPORT_FIELDS = ["student", "assignment", "score", "max_score", "status", "reason"]
+
+
+def rows(course):
+    """One dict per submission: score from the gradebook, status and reason from results."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    rows = []
+    with Gradebook(course.db_url) as gb:
+        for student, assignment, _ in course.submissions():
+            result = course.load_result(student, assignment)
+            try:
+                submission = gb.find_submission(assignment, student)
+                score, max_score = submission.score, submission.max_score
+            except MissingEntry:
+                score, max_score = None, None
+            if result is None:
+                status, reason = "not graded", "submitted but not autograded yet"
+                score = None
+            else:
+                status, reason = result["status"], result.get("reason", "")
+                if status in ("manual", "killed", "error"):
+                    score = None      # no trustworthy number: never a silent 0.0
+            rows.append({"student": student, "assignment": assignment,
+                         "score": None if score is None else round(float(score), 2),
+                         "max_score": None if max_score is None else round(float(max_score), 2),
+                         "status": status, "reason": reason,
+                         "sandboxed": (result or {}).get("sandboxed", True),
+                         "failures": (result or {}).get("failures", [])})
+    return rows
+
+
+def export(course, path=None):
+    path = Path(path or course.root / "reports" / "grades.csv")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows(course):
+            writer.writerow({k: ("" if row[k] is None else row[k]) for k in EXPORT_FIELDS})
+    return path
