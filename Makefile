@@ -9,7 +9,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
 .PHONY: help setup lab instructor-lab test test-fast test-nnlib test-notebooks test-grading test-browser \
-        bench bench-grade grade-demo sandbox-check student build clean
+        bench bench-grade bench-class grade-demo sandbox-check student build clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -78,8 +78,11 @@ bench: setup  ## nnlib vs scikit-learn (and PyTorch when installed): one table
 sandbox-check: setup  ## can this machine grade in the sandbox? (bubblewrap, user namespaces, cgroups)
 	$(PY) -m autograder sandbox-check
 
-bench-grade: setup  ## grading pipeline vs plain nbgrader, sandboxed vs unsandboxed: one table
+bench-grade: setup  ## grading time: nbclient floor, plain nbgrader, ours (1, N workers, Dask); sandbox cost
 	$(PY) -m autograder bench
+
+bench-class: setup  ## a class of 200 students x 6 notebooks graded end to end (about half an hour)
+	$(PY) -m autograder bench-class
 
 grade-demo: setup  ## the instructor's quick start: whole pipeline on the bundled sample class
 	$(PY) -m autograder demo

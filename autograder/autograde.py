@@ -28,10 +28,11 @@ def autograde(course, workers=1, force=False, students=None, assignments=None, p
 
     ensure_built(course)
     todo = []
+    built = set(course.built_assignments())
     for student, assignment, stamp in course.submissions():
         if students and student not in students or assignments and assignment not in assignments:
             continue
-        if assignment not in course.built_assignments():
+        if assignment not in built:
             continue
         previous = course.load_result(student, assignment)
         if not force and previous and previous.get("timestamp") == stamp:
@@ -58,15 +59,17 @@ def autograde(course, workers=1, force=False, students=None, assignments=None, p
     jobs = [_prepare_job(course, s, a, t, template) for s, a, t in todo]
     grader = grader or LocalProcessGrader(workers)
     results = []
+    gradebook = _Gradebook(course.db_url)
 
     def on_result(job, result):         # called in this thread: the only gradebook writer
-        _record(course, job, result)
+        _record(course, job, result, gradebook.open())
         results.append(result)
 
     bar = tqdm(total=len(jobs), desc="autograde", unit="nb", disable=not progress)
     try:
         grader.grade(jobs, on_result, progress=bar)
     finally:
+        gradebook.close()
         bar.close()
         if course.sandbox:      # cgroups and folders of workers that were killed
             from autograder.sandbox import remove_stale
@@ -89,9 +92,28 @@ def _prepare_job(course, student, assignment, stamp, template):
                memory_mb=course.memory_mb, sandbox=course.sandbox)
 
 
-def _record(course, job, result):
+class _Gradebook:
+    """The course gradebook, opened at the first result and kept open for the run: one connection
+    (and SQLAlchemy's statement cache) for all results, each still committed on its own, so an
+    interrupted run leaves every recorded result in the gradebook."""
+
+    def __init__(self, url):
+        self.url, self.gb = url, None
+
+    def open(self):
+        if self.gb is None:
+            from nbgrader.api import Gradebook
+            self.gb = Gradebook(self.url)
+        return self.gb
+
+    def close(self):
+        if self.gb is not None:
+            self.gb.close()
+            self.gb = None
+
+
+def _record(course, job, result, gb):
     """Copy the graded notebook and the grades into the course (serialized by the caller)."""
-    from nbgrader.api import Gradebook, MissingEntry
 
     student, assignment = job.student, job.assignment
     if not result.get("sandboxed", True):
@@ -116,7 +138,7 @@ def _record(course, job, result):
     warnings.filterwarnings("ignore", message=".*not in session.*")
     flagged = result["status"] in ("manual", "killed", "error", "crashed", "timeout",
                                    "needs-manual")
-    with Gradebook(course.db_url) as gb:
+    try:
         gb.update_or_create_student(student)
         kwargs = {}
         if job.timestamp:
@@ -130,6 +152,9 @@ def _record(course, job, result):
         for comment in notebook.comments:
             comment.auto_comment = None
         gb.db.commit()
+    except BaseException:
+        gb.db.rollback()        # nothing half-recorded; the next result starts clean
+        raise
     course._store_result(result)
     if result["status"] not in ("error", "killed"):    # keep a failed job's folder to debug
         shutil.rmtree(job.workdir, ignore_errors=True)

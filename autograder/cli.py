@@ -130,11 +130,13 @@ def cmd_demo(args):
 
 
 def cmd_bench(args):
-    if getattr(args, "dask", False):
-        from autograder.tools.bench_dask import run_bench_dask
-        return run_bench_dask(args)
     from autograder.tools.bench import run_bench
     return run_bench(args)
+
+
+def cmd_bench_class(args):
+    from autograder.tools.bench_class import run_bench_class
+    return run_bench_class(args)
 
 
 def build_parser():
@@ -226,20 +228,24 @@ def build_parser():
             "submissions of every notebook), ending in the summary")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
 
-    p = add("bench", cmd_bench, "seconds per graded notebook and for a class of N submissions: "
-            "ours (parallel workers) vs plain serial `nbgrader autograde`; then, per notebook, "
-            "sandboxed vs unsandboxed")
-    p.add_argument("-n", "--students", type=int, default=8,
-                   help="class size (default: %(default)s; 0: only the sandbox-cost table)")
-    p.add_argument("--sandbox-rounds", type=int, default=3,
+    p = add("bench", cmd_bench, "where grading time goes: one class of solved submissions of every "
+            "notebook graded by plain nbclient (the floor), plain serial `nbgrader autograde`, ours "
+            "with 1 and N workers and ours on a local Dask cluster, with the ratios; then, per "
+            "notebook, sandboxed vs unsandboxed")
+    p.add_argument("-n", "--students", type=int, default=3,
+                   help="students in the class, each submitting every notebook (default: "
+                        "%(default)s; 0: only the sandbox-cost table)")
+    p.add_argument("--sandbox-rounds", type=int, default=2,
                    help="per notebook, graded this many times with and without the sandbox "
                         "(default: %(default)s; 0: no sandbox-cost table)")
-    p.add_argument("--assignment", help="notebook to grade (default: the first one)")
+    p.add_argument("--assignment", help="only this notebook (default: all of them)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    p.add_argument("--dask", action="store_true",
-                   help="instead: the same class graded by 2 local worker processes and by a "
-                        "local two-worker Dask cluster (autograder.tools.bench_dask), with the "
-                        "ratio")
+
+    p = add("bench-class", cmd_bench_class, "a generated class graded end to end at scale (in two "
+            "halves): wall time, notebooks per minute, the client's peak memory, collect, export "
+            "and summary times, and whether any step grows worse than linearly")
+    p.add_argument("-n", "--students", type=int, default=200, help="default: %(default)s")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     return parser
 
 

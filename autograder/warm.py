@@ -93,6 +93,9 @@ class Zygote:
             except (ProcessLookupError, PermissionError):
                 pass
             self.process.wait()
+            for pipe in (self.process.stdout, self.process.stderr):
+                if pipe is not None and not pipe.closed:
+                    pipe.close()
             self.process = None
         if self._launch is not None:
             self._launch.finish()

@@ -1,133 +1,223 @@
-"""``make bench-grade``: our pipeline vs plain serial ``nbgrader autograde``, and what the sandbox costs.
+"""``make bench-grade``: where grading time goes, against what people would use instead, in one run.
 
-Table 1: a class of N synthetic submissions of one notebook (kinds that finish normally: perfect,
-stub, partial, broken, tamperer, cheater, nometa) is graded twice, from the same files:
+One class -- ``-n`` students, each with a solved submission of every notebook -- is graded from the
+same files by:
 
-- plain: ``nbgrader autograde <assignment>`` (nbgrader's own CLI, stock preprocessors, one
-  submission after the other) in its own course folder;
-- ours: ``autograder.autograde`` with ``--workers`` isolated worker processes (default: CPU count),
-  every kernel in the sandbox.
+- **plain nbclient** (the floor): each notebook executed by ``nbclient`` in this process, one after
+  the other, a fresh kernel each (its start included), the kernel set up as ours is (Agg backend,
+  one BLAS thread).  The source notebook runs, hidden tests included: the work grading must do;
+- **plain nbgrader**: ``nbgrader autograde <assignment>`` for each assignment, its own course folder
+  and stock configuration, serial (nbgrader's way);
+- **ours**, ``autograder.autograde.autograde`` with 1 and with ``--workers`` local worker processes,
+  sandboxed, tamper-proofed, kernels forked warm (autograder.warm);
+- **ours on Dask**: the same on a local Dask cluster of ``--workers`` processes (1 thread each),
+  started before the clock (a ``--cluster`` runs on a cluster that is already up).
 
-Table 2 (``--sandbox-rounds``, 0 skips it): for every notebook, the seconds one worker spends on a
-submission (start to result) with and without the sandbox.  The two are graded in alternation,
-one submission at a time, the first of each pair alternating too, so that a busy machine slows
-both alike; as with ``timeit``, the best of the rounds is the estimate (load only adds time).
+Per notebook it prints the floor, plain nbgrader (its command's wall time / students) and ours
+with one worker (the median of the seconds from starting a job's worker to having its result);
+then the class's wall times and the ratios: ours / floor per notebook, plain nbgrader / ours with
+``--workers`` workers, Dask / local.  Everything is measured in this run: timings on a shared
+machine swing with load, ratios much less.
+
+``--sandbox-rounds R`` adds, per notebook, one worker grading the solution sandboxed and unsandboxed
+in alternation (best of R): what the sandbox costs.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-BENCH_KINDS = ("perfect", "stub", "partial", "broken", "tamperer", "cheater", "nometa")
 PLAIN_CONFIG = """c = get_config()
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = "backprop"
 c.CourseDirectory.db_url = "sqlite:///{root}/gradebook.db"
 c.Execute.timeout = {timeout}
 """
+# The kernel's environment in grading (autograder.sandbox.Sandbox.environment): the floor gets it too.
+KERNEL_ENV = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+              "MKL_NUM_THREADS": "1"}
 
 
-def _class(course, assignment, n, out):
+def _solved_class(course, names, students, out):
     import nbformat
     from autograder.tools.sample_class import make_submission
-    source_nb = nbformat.read(course.root / "source" / assignment / f"{assignment}.ipynb", 4)
-    release_nb = nbformat.read(course.release_path(assignment), 4)
-    for i in range(n):
-        kind = BENCH_KINDS[i % len(BENCH_KINDS)]
-        folder = Path(out) / f"s{i:02d}_{kind}" / assignment
-        folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(make_submission(kind, source_nb, release_nb), folder / f"{assignment}.ipynb")
+    for name in names:
+        source = nbformat.read(course.root / "source" / name / f"{name}.ipynb", 4)
+        release = nbformat.read(course.release_path(name), 4)
+        for i in range(students):
+            folder = Path(out) / f"s{i:03d}" / name
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(make_submission("perfect", source, release), folder / f"{name}.ipynb")
 
 
-def class_course(args, tmp):
-    """(course in ``tmp/ours`` with the synthetic class of ``args.students`` collected, assignment)."""
-    from autograder.build import build
-    from autograder.collect import collect
-    from autograder.course import Course
-    course = Course(tmp / "ours", args.notebooks, cell_timeout=args.cell_timeout,
-                    notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
-    assignment = args.assignment or course.assignments()[0]
-    build(course, [assignment])
-    _class(course, assignment, args.students, tmp / "class")
-    collect(course, tmp / "class")
-    return course, assignment
+def floor(course, names, students, timeout):
+    """{notebook: [seconds per run]} of plain nbclient running the source notebook."""
+    import nbformat
+    from nbclient import NotebookClient
+    saved = {k: os.environ.get(k) for k in KERNEL_ENV}
+    os.environ.update(KERNEL_ENV)            # inherited by the kernels nbclient starts
+    seconds = {}
+    try:
+        for name in names:
+            path = course.root / "source" / name / f"{name}.ipynb"
+            for _ in range(students):
+                nb = nbformat.read(path, 4)
+                started = time.monotonic()
+                NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                               resources={"metadata": {"path": str(path.parent)}}).execute()
+                seconds.setdefault(name, []).append(time.monotonic() - started)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return seconds
+
+
+def plain_nbgrader(course, names, root, timeout):
+    """({notebook: wall seconds of its ``nbgrader autograde``}, graded count) in a stock course."""
+    root.mkdir(parents=True)
+    for name in names:
+        (root / "source" / name).mkdir(parents=True)
+        shutil.copyfile(course.root / "source" / name / f"{name}.ipynb",
+                        root / "source" / name / f"{name}.ipynb")
+    (root / "nbgrader_config.py").write_text(PLAIN_CONFIG.format(root=str(root), timeout=timeout))
+    shutil.copytree(course.root / "submitted", root / "submitted")
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep
+               + os.environ.get("PATH", ""))
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    for name in names:
+        subprocess.run(nbgrader + ["generate_assignment", name, "--force"], cwd=root, env=env,
+                       check=True, capture_output=True)
+    seconds = {}
+    for name in names:
+        started = time.monotonic()
+        subprocess.run(nbgrader + ["autograde", name, "--force"], cwd=root, env=env,
+                       capture_output=True)
+        seconds[name] = time.monotonic() - started
+    graded = len(list((root / "autograded").glob("*/*/*.ipynb")))
+    return seconds, graded
+
+
+def local_cluster(workers):
+    """A LocalCluster as ``dask worker`` would start it for grading: processes, 1 thread each,
+    non-daemonic (jobs forked from a preloaded forkserver), no memory manager, no dashboard."""
+    import dask
+    from distributed import LocalCluster
+    with dask.config.set({"distributed.worker.daemon": False}):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                            dashboard_address=None, memory_limit=0)
+
+
+def _timed_grader(workers):
+    """LocalProcessGrader that also records each job's wall time (worker start to result)."""
+    from autograder.grader import LocalProcessGrader
+
+    class Timed(LocalProcessGrader):
+        def _run_in_slot(self, job, spec):
+            started = time.monotonic()
+            result = super()._run_in_slot(job, spec)
+            result["job_seconds"] = time.monotonic() - started
+            return result
+    return Timed(workers)
+
+
+def _ours(course, grader):
+    from autograder.autograde import autograde
+    started = time.monotonic()
+    results = autograde(course, force=True, progress=False, grader=grader)
+    return time.monotonic() - started, results
 
 
 def run_bench(args):
-    from autograder.autograde import autograde
+    from autograder.build import build
+    from autograder.collect import collect
+    from autograder.course import Course
+
     tmp = Path(args.course) if args.course else Path(tempfile.mkdtemp(prefix="autograder-bench-"))
-    if args.students == 0:          # only the sandbox's cost
-        try:
-            sandbox_cost(args, tmp / "cost")
-        finally:
-            if not args.course:
-                shutil.rmtree(tmp, ignore_errors=True)
-        return 0
+    cluster = None
     try:
-        ours, assignment = class_course(args, tmp)
-
-        # plain nbgrader: same source notebook, its own course folder and stock config
-        plain = tmp / "plain"
-        (plain / "source" / assignment).mkdir(parents=True)
-        shutil.copyfile(ours.root / "source" / assignment / f"{assignment}.ipynb",
-                        plain / "source" / assignment / f"{assignment}.ipynb")
-        (plain / "nbgrader_config.py").write_text(
-            PLAIN_CONFIG.format(root=str(plain), timeout=args.cell_timeout))
-        shutil.copytree(ours.root / "submitted", plain / "submitted")
-        env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep
-                   + os.environ.get("PATH", ""))
-        nbgrader = [sys.executable, "-m", "nbgrader"]
-        subprocess.run(nbgrader + ["generate_assignment", assignment, "--force"], cwd=plain,
-                       env=env, check=True, capture_output=True)
-
-        print(f"grading {args.students} submissions of {assignment} twice "
-              f"(this machine: {os.cpu_count()} CPUs) ...", flush=True)
-        started = time.monotonic()
-        done = subprocess.run(nbgrader + ["autograde", assignment, "--force"], cwd=plain, env=env,
-                              capture_output=True, text=True)
-        plain_s = time.monotonic() - started
-        plain_ok = len(list((plain / "autograded").glob(f"*/{assignment}/{assignment}.ipynb")))
-
-        started = time.monotonic()
-        results = autograde(ours, workers=args.workers, force=True, progress=False)
-        ours_s = time.monotonic() - started
-        worker_s = [r.get("seconds") for r in results if r.get("seconds")]
-        ours_ok = len([r for r in results if r["status"] not in ("error", "killed")])
-
-        n = args.students
-        rows = [
-            ("plain `nbgrader autograde` (serial)", plain_s, plain_s / n, None, plain_ok),
-            (f"ours, {args.workers} worker processes", ours_s, ours_s / n,
-             sum(worker_s) / len(worker_s) if worker_s else None, ours_ok),
-        ]
-        print()
-        print(f"{'':40s} {'class of ' + str(n):>12s} {'s/notebook':>11s} {'s/notebook':>11s} "
-              f"{'graded':>7s}")
-        print(f"{'':40s} {'(wall s)':>12s} {'(wall/N)':>11s} {'(1 worker)':>11s} {'':>7s}")
-        for name, total, per, worker, ok in rows:
-            print(f"{name:40s} {total:12.1f} {per:11.2f} "
-                  f"{('-' if worker is None else f'{worker:.2f}'):>11s} {ok:>4d}/{n}")
-        print(f"\nplain / ours (class wall time): {plain_s / ours_s:.2f}x"
-              + ("" if done.returncode == 0 else
-                 f"   (plain nbgrader exited with status {done.returncode})"))
-        print("ours also: the student's kernel in a sandbox, tamper-proofing, restored tests, a "
-              "per-notebook time bound, and a status/reason for every submission")
+        course = Course(tmp / "ours", args.notebooks, cell_timeout=args.cell_timeout,
+                        notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
+        names = [args.assignment] if args.assignment else course.assignments()
+        n, workers = args.students, args.workers
+        if n:
+            build(course, names)
+            _solved_class(course, names, n, tmp / "class")
+            collect(course, tmp / "class")
+            total = n * len(names)
+            print(f"one class: {n} students x {len(names)} notebooks = {total} solved submissions "
+                  f"(this machine: {os.cpu_count()} CPUs); each engine grades all of them ...",
+                  flush=True)
+            floor_s = floor(course, names, n, args.cell_timeout)
+            plain_s, plain_ok = plain_nbgrader(course, names, tmp / "plain", args.cell_timeout)
+            one_s, one = _ours(course, _timed_grader(1))
+            many_s, many = _ours(course, _timed_grader(workers))
+            started = time.monotonic()
+            cluster = local_cluster(workers)
+            dask_start = time.monotonic() - started
+            from autograder.cluster import DaskGrader
+            dask_s, on_dask = _ours(course, DaskGrader(cluster.scheduler_address))
+            _table(names, n, floor_s, plain_s, plain_ok, one_s, one, many_s, many, dask_s,
+                   on_dask, dask_start, workers)
         if args.sandbox_rounds:
             sandbox_cost(args, tmp / "cost")
     finally:
+        if cluster is not None:
+            cluster.close()
         if not args.course:
             shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
+def _graded(results):
+    return sum(r["status"] == "graded" for r in results)
+
+
+def _table(names, n, floor_s, plain_s, plain_ok, one_s, one, many_s, many, dask_s, on_dask,
+           dask_start, workers):
+    med = statistics.median
+    print(f"\nper notebook (seconds; floor and ours: median of {n}; nbgrader: its command / {n})")
+    print(f"{'notebook':26s} {'nbclient':>9s} {'nbgrader':>9s} {'ours':>9s} {'ours /':>8s}")
+    print(f"{'':26s} {'(floor)':>9s} {'(serial)':>9s} {'1 worker':>9s} {'floor':>8s}")
+    worst = 0.0
+    for name in names:
+        ours = med(r["job_seconds"] for r in one if r["assignment"] == name)
+        ratio = ours / med(floor_s[name])
+        worst = max(worst, ratio)
+        print(f"{name:26s} {med(floor_s[name]):9.2f} {plain_s[name] / n:9.2f} {ours:9.2f} "
+              f"{ratio:7.2f}x")
+    total = n * len(names)
+    floor_total = sum(sum(v) for v in floor_s.values())
+    plain_total = sum(plain_s.values())
+    rows = [("plain nbclient, serial (the floor)", floor_total, total),
+            ("plain `nbgrader autograde`, serial", plain_total, plain_ok),
+            ("ours, 1 worker", one_s, _graded(one)),
+            (f"ours, {workers} local worker processes", many_s, _graded(many)),
+            (f"ours, local {workers}-worker Dask cluster", dask_s, _graded(on_dask))]
+    print(f"\nthe class ({total} notebooks), wall time")
+    print(f"{'':42s} {'seconds':>8s} {'s/notebook':>11s} {'graded':>8s}")
+    for label, seconds, ok in rows:
+        print(f"{label:42s} {seconds:8.1f} {seconds / total:11.2f} {ok:>4d}/{total}")
+    print(f"\nours / floor, worst notebook (1 worker):          {worst:.2f}x   (target <= 1.3x)")
+    print(f"plain nbgrader / ours with {workers} workers (class):   {plain_total / many_s:.2f}x   "
+          "(target >= 3x)")
+    print(f"Dask / local, {workers} workers (class):                {dask_s / many_s:.2f}x   "
+          f"(target <= 1.10x; cluster start-up {dask_start:.1f} s not counted)")
+    print("ours also: the student's kernel in a sandbox, tamper-proofing, restored tests, a "
+          "per-notebook time bound, and a status and reason for every submission")
+
+
 def sandbox_cost(args, root):
-    """Table 2: seconds per notebook graded with and without the sandbox, one worker."""
+    """Seconds per notebook graded with and without the sandbox, one worker."""
     import nbformat
     from autograder.autograde import autograde
     from autograder.build import build

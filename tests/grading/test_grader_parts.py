@@ -79,3 +79,26 @@ def test_import_bindings_come_from_the_instructors_cells():
     assert import_bindings(nb) == [
         ("assert_allclose", "numpy.testing", "assert_allclose"), ("ca", "nnlib.checks", "check_array"),
         ("nnlib", "nnlib", None), ("np", "numpy", None)]
+
+
+def test_the_gradebook_schema_version_is_what_alembic_heads_says(monkeypatch, tmp_path):
+    """nbgrader asks the `alembic heads` command (a Python start per gradebook opened); we read the
+    same migration scripts in-process: the answers must agree."""
+    import subprocess
+    import sys
+
+    import nbgrader.api
+    from autograder._nbgrader_setup import _ENV, setup
+
+    setup()
+    monkeypatch.delenv(_ENV, raising=False)
+    nbgrader.api.get_alembic_version.cache_clear()
+    ours = nbgrader.api.get_alembic_version()
+    nbgrader.api.get_alembic_version.cache_clear()
+    ini = tmp_path / "alembic.ini"
+    ini.write_text("[alembic]\nscript_location = "
+                   + os.path.join(os.path.dirname(nbgrader.api.__file__), "alembic") + "\n")
+    alembic = os.path.join(os.path.dirname(sys.executable), "alembic")
+    heads = subprocess.run([alembic, "-c", str(ini), "heads"], capture_output=True, text=True)
+    assert heads.returncode == 0, heads.stderr
+    assert heads.stdout.split()[0] == ours

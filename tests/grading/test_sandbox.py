@@ -31,6 +31,7 @@ from autograder.course import UNSANDBOXED, Course, CourseError
 from autograder.export import export, rows
 from autograder.report import render
 from autograder.sandbox import HOME, Limits, Sandbox, kernel_manager_for, sandbox_processes
+from autograder.warm import WarmSandbox, Zygote
 
 from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, NOTEBOOK_TIMEOUT, write_submission
 
@@ -93,12 +94,21 @@ class Kernel:
         self.loop.close()
 
 
-@pytest.fixture(scope="module")
-def box(tmp_path_factory):
+@pytest.fixture(scope="module", params=["cold", "warm"])
+def box(request, tmp_path_factory):
+    """Every kernel test runs on both ways grading starts a kernel: cold (bwrap around a fresh
+    Python) and warm (forked by the slot's zygote into namespaces of its own, autograder.warm)."""
     folder = tmp_path_factory.mktemp("submission")
     (folder / "data.txt").write_text("the submission's own file\n")
-    with Sandbox(files=[folder / "data.txt"], limits=LIMITS) as opened:
-        yield opened
+    if request.param == "cold":
+        with Sandbox(files=[folder / "data.txt"], limits=LIMITS) as opened:
+            yield opened
+        return
+    zygote = Zygote(LIMITS).start()
+    try:
+        yield WarmSandbox(zygote.address(), files=[folder / "data.txt"], limits=LIMITS)
+    finally:
+        zygote.close()
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +206,7 @@ def test_helpers_are_the_only_part_of_autograder_shipped(kernel):
     assert seen == [sandbox.HELPERS + "/autograder", sorted(sandbox.KERNEL_MODULES)]
 
 
-def test_only_the_working_folder_tmp_and_the_sockets_are_writable(kernel):
+def test_only_the_working_folder_tmp_and_the_sockets_are_writable(kernel, box):
     """Writes fail everywhere but the private working folder, /tmp, /dev/shm and the ipc folder."""
     targets = ["/usr/x", "/x", "/dev/x", sandbox.HELPERS + "/autograder/guard.py",
                os.path.join(os.path.dirname(sandbox.__file__), "x"),
@@ -228,7 +238,12 @@ def test_only_the_working_folder_tmp_and_the_sockets_are_writable(kernel):
         sorted(mounts)
         """)
     ipc = os.path.dirname(kernel.km.connection_file)
-    assert writable == sorted([HOME, "/tmp", "/dev/shm", ipc])
+    if isinstance(box, WarmSandbox):
+        # the zygote's socket folder (root's, not writable) holds one sealed folder per kernel; a
+        # warm kernel's fresh mounts lie over the zygote's (listed too, out of its reach)
+        ipc = os.path.dirname(ipc)
+        assert kernel.json(f"import os\nos.access({ipc!r}, os.W_OK)") is False
+    assert sorted(set(writable)) == sorted([HOME, "/tmp", "/dev/shm", ipc])
 
 
 def test_socket_folder_is_sealed_before_student_code_runs(kernel):
@@ -550,3 +565,101 @@ def test_no_sandbox_flag_warns_and_reaches_the_course(capsys, tmp_path):
     assert "WARNING: --no-sandbox" in capsys.readouterr().err
     args = build_parser().parse_args(["autograde", "--course", str(tmp_path)])
     assert _course(args).sandbox is True
+
+
+# ------------------------------------------------------------------ warm kernels (autograder.warm)
+@pytest.fixture(scope="module")
+def zygote():
+    started = Zygote(LIMITS).start()
+    yield started
+    started.close()
+
+
+def _warm(zygote, tmp_path, text):
+    (tmp_path / "data.txt").write_text(text)
+    return Kernel(WarmSandbox(zygote.address(), files=[tmp_path / "data.txt"], limits=LIMITS))
+
+
+def test_a_warm_kernel_finds_nothing_an_earlier_one_left(zygote, tmp_path_factory):
+    """Two submissions in a row from one zygote: the second sees only its own files -- no file the
+    first wrote in its working folder, /tmp or /dev/shm, no process it left running, and the
+    zygote's processes are what they were before."""
+    before = set(sandbox_processes(zygote.process.pid))
+    first = _warm(zygote, tmp_path_factory.mktemp("a"), "first student\n")
+    try:
+        first.run("""
+            import subprocess
+            for folder in ('.', '/tmp', '/dev/shm'):
+                open(folder + '/left-behind', 'w').write('planted')
+            subprocess.Popen(['sleep', '300'], start_new_session=True)""")
+    finally:
+        first.close()
+    second = _warm(zygote, tmp_path_factory.mktemp("b"), "second student\n")
+    try:
+        seen = second.json("""
+            import os
+            left = [os.path.exists(f + '/left-behind') for f in ('.', '/tmp', '/dev/shm')]
+            pids = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())
+            [open('data.txt').read(), sorted(os.listdir('.')), left, pids]""")
+        assert seen[0] == "second student\n"
+        assert "left-behind" not in seen[1] and seen[2] == [False, False, False]
+        assert seen[3] == [1, 2]                       # its init and itself, nothing else
+    finally:
+        second.close()
+    for _ in range(100):
+        if set(sandbox_processes(zygote.process.pid)) == before:
+            break
+        time.sleep(0.05)
+    assert set(sandbox_processes(zygote.process.pid)) == before
+
+
+def test_a_warm_kernel_has_no_capability_and_no_namespace_of_its_own(zygote, tmp_path):
+    """Forked from a process that may create namespaces, the kernel itself may not: no capability
+    left, no_new_privs set, and `unshare` refused (so it cannot remount its way out)."""
+    kernel = _warm(zygote, tmp_path, "x\n")
+    try:
+        status = kernel.json("""
+            fields = dict(line.split(':', 1) for line in open('/proc/self/status'))
+            {k: fields[k].strip() for k in ('CapEff', 'CapPrm', 'CapBnd', 'NoNewPrivs')}""")
+        assert status == {"CapEff": "0" * 16, "CapPrm": "0" * 16, "CapBnd": "0" * 16,
+                          "NoNewPrivs": "1"}
+        refused = kernel.json("""
+            import subprocess
+            flags = ('-U', '-m', '-n', '-p')
+            [subprocess.run(['unshare', flag, 'true'], capture_output=True).returncode for flag in flags]""")
+        assert all(code != 0 for code in refused), refused
+    finally:
+        kernel.close()
+
+
+def _sockets(pid):
+    """Inodes of the sockets process ``pid`` holds open."""
+    found = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            found.add(target)
+    return found
+
+
+def test_a_warm_kernel_cannot_reach_the_zygote(zygote, tmp_path):
+    """The zygote's control socket is not in the kernel's file system, and the kernel holds none
+    of the zygote's or its keeper's sockets (closed before the fork)."""
+    kernel = _warm(zygote, tmp_path, "x\n")
+    try:
+        assert not kernel.json(f"import os\nos.path.exists({zygote.socket_path!r})")
+        inits = sandbox._children(zygote.process.pid)                 # bwrap's init
+        zygotes = [pid for init in inits for pid in sandbox._children(init)]
+        keeper = kernel.km.provisioner.pid
+        assert keeper in [pid for z in zygotes for pid in sandbox._children(z)]
+        trusted = set()
+        for pid in inits + zygotes + [keeper]:
+            trusted |= _sockets(pid)
+        assert trusted                                             # the listener, the connection
+        for pid in kernel.processes():                             # its init, the kernel
+            assert not _sockets(pid) & trusted, pid
+    finally:
+        kernel.close()
