@@ -25,7 +25,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 from pathlib import Path
 
 from autograder._nbgrader_setup import setup as _setup_nbgrader

@@ -41,6 +41,20 @@ from autograder._nbgrader_setup import setup as _setup  # noqa: E402
 from autograder.nbgrader_config import make_config  # noqa: E402
 
 
+def _warm_caches():
+    """What every job would build again in its own process: built once here, so that a forkserver
+    preloading this module hands it to each job (nbformat's compiled notebook schema, SQLAlchemy's
+    configured gradebook mappers, nbgrader's patched validators)."""
+    import nbformat.validator
+    from sqlalchemy.orm import configure_mappers
+    nbformat.validator.get_validator()
+    configure_mappers()
+    _setup()
+
+
+_warm_caches()
+
+
 def _limit_memory(megabytes):
     if megabytes:
         limit = int(megabytes) * 2 ** 20

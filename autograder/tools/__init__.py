@@ -1,7 +1,7 @@
 """Developer tools around the grading pipeline, not part of it.
 
-The benchmarks (``bench``: our pipeline vs plain nbgrader, and the sandbox's cost; ``bench_dask``:
-local workers vs a local Dask cluster), the demo (``make grade-demo``) and ``sample_class``, the
-synthetic class they and the tests grade.  They drive the stages from outside, as the CLI does;
+The benchmarks (``bench``: where grading time goes, against plain nbclient, plain nbgrader and a
+local Dask cluster, and the sandbox's cost; ``bench_class``: a 200-student class end to end), the
+demo (``make grade-demo``) and ``sample_class``, the synthetic class they and the tests grade.  They drive the stages from outside, as the CLI does;
 grading code never imports them.
 """

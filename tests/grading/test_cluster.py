@@ -6,7 +6,6 @@ every time it runs, and the client is interrupted with Ctrl-C.  Every server is 
 and no process they started may be left over.
 """
 
-import json
 import os
 import signal
 import subprocess

@@ -1,10 +1,8 @@
 """The instructor's steps: build, student, collect, feedback, export, summary, resubmission."""
 
-import copy
 import csv
 import json
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -12,7 +10,7 @@ from autograder.autograde import autograde
 from autograder.build import build, student
 from autograder.cli import build_parser
 from autograder.collect import collect
-from autograder.course import Course, CourseError
+from autograder.course import CourseError
 from autograder.export import export, rows
 from autograder.feedback import feedback
 from autograder.report import misconception, render

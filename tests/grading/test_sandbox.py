@@ -327,7 +327,7 @@ def test_memory_is_bounded_per_process_and_in_total(kernel):
 
 def test_threads_and_processes_are_bounded(kernel):
     """Starting 100 threads fails before the limit (48 processes + threads in the sandbox)."""
-    started = kernel.json(f"""
+    started = kernel.json("""
         import threading
         gate = threading.Event()
         threads = []
