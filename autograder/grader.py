@@ -5,8 +5,10 @@ result is ``result.json`` plus the autograded notebook in that folder, so a grad
 "run ``python -m autograder.worker job.json`` somewhere and bring the folder back".
 ``LocalProcessGrader`` does it in local processes, ``workers`` at a time; a grader for other
 machines (ssh/rsync, a batch queue) implements the same ``grade`` method.  Either way the student's
-kernel runs in the sandbox the worker sets up (autograder.sandbox), unless a job says otherwise.  Results are passed to ``on_result`` in the calling
-thread, one at a time, so the caller is the only writer of the course gradebook.
+kernel runs in the sandbox (autograder.sandbox), unless a job says otherwise: forked warm by the
+zygote of the job's grading slot (autograder.warm), which the grader keeps for the slot's jobs.
+Results are passed to ``on_result`` in the calling thread, one at a time, so the caller is the only
+writer of the course gradebook.
 """
 
 from __future__ import annotations
@@ -217,10 +219,15 @@ class LocalProcessGrader(Grader):
 
 class _Slot:
     """One grading slot's warm kernel factory, started on first use and kept while its jobs' limits
-    stay the same; None (cold kernels) where it cannot start."""
+    stay the same; None (cold kernels) where it cannot start.
+
+    It is started from the pool thread running the slot's first job, and bwrap's --die-with-parent
+    follows that thread: the pool's threads live until ``grade`` ends, a Dask worker's as long as
+    the worker (a zygote found dead is started again).
+    """
 
     def __init__(self):
-        self._zygote, self._limits = None, None
+        self._zygote = self._limits = self._failed = None
 
     def zygote(self, limits):
         """The address of a running zygote for ``limits``, or None."""
@@ -228,18 +235,18 @@ class _Slot:
         from autograder.warm import Zygote
         if self._zygote is not None and (self._limits != limits or not self._zygote.alive()):
             self.close()
-        if self._zygote is None and self._limits != ("failed", limits):
+        if self._zygote is None and self._failed != limits:
             try:
                 self._zygote, self._limits = Zygote(limits).start(), limits
             except (SandboxUnavailable, OSError) as exc:
                 LOG.warning("warm kernels unavailable, starting each kernel cold: %s", exc)
-                self._limits = ("failed", limits)
+                self._failed = limits
         return self._zygote.address() if self._zygote is not None else None
 
     def close(self):
         if self._zygote is not None:
             self._zygote.close()
-        self._zygote, self._limits = None, None
+        self._zygote = self._limits = None
 
 
 def _forked_worker(spec_path, log_path, workdir):

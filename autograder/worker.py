@@ -8,7 +8,8 @@ The worker runs real nbgrader ``Autograde`` on it (with our preprocessors), then
 parent copies the grades into the course's gradebook (one writer, no locking).
 
 The worker is trusted; the student's kernel is not: it runs in a bubblewrap sandbox
-(autograder.sandbox) with its own limits, and talks to the worker only through its ZMQ sockets.
+(autograder.sandbox) with its own limits -- forked by the grading slot's zygote when the job names
+one (autograder.warm), else started cold -- and talks to the worker only through its ZMQ sockets.
 The worker bounds its own address space too, so that a flood of output from the kernel costs
 this job, never the machine.  ``"sandbox": false`` in the job (``--no-sandbox``) runs the kernel
 as a plain child of the worker instead, inheriting the worker's limits: for debugging only.

@@ -219,7 +219,9 @@ def main():
     listener = socket.socket(fileno=int(os.environ.pop("AUTOGRADER_ZYGOTE_FD")))
     warm_up()
     print("ready", flush=True)          # to the worker, on the pipe it reads once
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    null = os.open(os.devnull, os.O_WRONLY)     # the worker stops reading both pipes now
+    os.dup2(null, 1)
+    os.dup2(null, 2)
     serve(listener)
 
 

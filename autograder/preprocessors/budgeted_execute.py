@@ -40,8 +40,13 @@ class BudgetedExecute(Execute):
             self._interrupted = None       # the cell last interrupted on timeout
             self._interrupt_ignored = False
             self.timeout_func = self._cell_timeout
+            self._timing = {"kernel_start": None, "guard": 0.0, "cells": 0.0}
             try:
-                return super().preprocess(nb, resources, km)
+                nb, resources = super().preprocess(nb, resources, km)
+                self._timing["execute"] = time.monotonic() - self._started
+                _meta(nb)["timing"] = {k: round(v, 3) for k, v in self._timing.items()
+                                       if v is not None}       # where the time went (bench)
+                return nb, resources
             except DeadKernelError:
                 # raised from the kernel's cleanup after it died; the cells are already marked
                 if self._stopped is None:
@@ -110,6 +115,8 @@ class BudgetedExecute(Execute):
             self._skip(cell, self._stopped)
             return cell, resources
         began = time.monotonic()
+        if self._timing["kernel_start"] is None:
+            self._timing["kernel_start"] = began - self._started
         self._ran_a_cell = True
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
@@ -131,6 +138,8 @@ class BudgetedExecute(Execute):
             _meta(cell)["kernel_died"] = True
             return cell, resources
         elapsed = time.monotonic() - began
+        self._timing["guard" if cell.metadata.get("autograder", {}).get("guard") else "cells"] \
+            += elapsed
         for output in cell.get("outputs", []):
             if output.output_type == "error":
                 if output.ename in ("CellTimeoutError", "KeyboardInterrupt") or (

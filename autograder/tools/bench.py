@@ -205,6 +205,7 @@ def _table(names, n, floor_s, plain_s, plain_ok, one_s, one, many_s, many, dask_
         worst = max(worst, ratio)
         print(f"{name:26s} {med(floor_s[name]):9.2f} {plain_s[name] / n:9.2f} {ours:9.2f} "
               f"{ratio:7.2f}x")
+    _where(names, one)
     total = n * len(names)
     floor_total = sum(sum(v) for v in floor_s.values())
     plain_total = sum(plain_s.values())
@@ -224,6 +225,28 @@ def _table(names, n, floor_s, plain_s, plain_ok, one_s, one, many_s, many, dask_
           f"(target <= 1.10x; cluster start-up {dask_start:.1f} s not counted)")
     print("ours also: the student's kernel in a sandbox, tamper-proofing, restored tests, a "
           "per-notebook time bound, and a status and reason for every submission")
+
+
+def _where(names, results):
+    """Where ours spends a notebook (1 worker, medians): the job's process start, nbgrader's own
+    steps (sanitize, restore and seal the tests, verify, scores into the job's gradebook), the
+    kernel's start, the grader's first cell, the notebook's cells, the kernel's shutdown."""
+    med = statistics.median
+    parts = ("process", "nbgrader", "kernel", "guard", "cells", "shutdown")
+    print(f"\nwhere ours spends a notebook (1 worker; seconds, medians): process = the job's "
+          f"worker starting, nbgrader = its pre- and post-processing")
+    print(f"{'notebook':26s}" + "".join(f"{p:>9s}" for p in parts))
+    for name in names:
+        rows = []
+        for r in results:
+            timing = r.get("notes", {}).get("timing")
+            if r["assignment"] != name or not timing:
+                continue
+            rest = timing["execute"] - timing["kernel_start"] - timing["guard"] - timing["cells"]
+            rows.append((r["job_seconds"] - r["seconds"], r["seconds"] - timing["execute"],
+                         timing["kernel_start"], timing["guard"], timing["cells"], rest))
+        if rows:
+            print(f"{name:26s}" + "".join(f"{med(col):9.2f}" for col in zip(*rows)))
 
 
 def sandbox_cost(args, root):

@@ -29,6 +29,7 @@ from autograder.build import build
 from autograder.collect import collect
 from autograder.course import UNSANDBOXED, Course, CourseError
 from autograder.export import export, rows
+from autograder.grader import LocalProcessGrader
 from autograder.report import render
 from autograder.sandbox import HOME, Limits, Sandbox, kernel_manager_for, sandbox_processes
 from autograder.warm import WarmSandbox, Zygote
@@ -663,3 +664,38 @@ def test_a_warm_kernel_cannot_reach_the_zygote(zygote, tmp_path):
             assert not _sockets(pid) & trusted, pid
     finally:
         kernel.close()
+
+
+class _SpyGrader(LocalProcessGrader):
+    """The local grader, noting which zygote each job was given (None: a cold kernel)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zygotes = []
+
+    def _run_in_slot(self, job, spec):
+        self.zygotes.append(spec.get("zygote"))
+        return super()._run_in_slot(job, spec)
+
+
+def test_grading_forks_warm_kernels_and_falls_back_to_cold_ones(probe_courses, monkeypatch, caplog):
+    """autograde gives each job its slot's zygote; where a zygote cannot start, the slot's kernels
+    start cold -- still sandboxed, same grade -- and the log says why."""
+    course = probe_courses[True][0]
+    course.sandbox = True
+    warm = _SpyGrader(1)
+    result = autograde(course, force=True, progress=False, grader=warm)[0]
+    assert warm.zygotes and all(z and z["socket"] for z in warm.zygotes)
+    assert (result["status"], result["score"], result["sandboxed"]) == ("graded", 5.0, True)
+
+    def refuse(self):
+        raise sandbox.SandboxUnavailable("no nested user namespaces here (test)")
+    monkeypatch.setattr(Zygote, "start", refuse)
+    cold = _SpyGrader(1)
+    result = autograde(course, force=True, progress=False, grader=cold)[0]
+    assert cold.zygotes == [None]
+    assert (result["status"], result["score"], result["sandboxed"]) == ("graded", 5.0, True)
+    assert nbformat.read(result["autograded"], 4).cells[2].outputs[0]["text"].startswith(
+        f"1000 sandbox {HOME} ")
+    assert "warm kernels unavailable, starting each kernel cold: no nested user namespaces" \
+        in caplog.text
