@@ -21,6 +21,7 @@ import queue
 import signal
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
@@ -217,13 +218,29 @@ class LocalProcessGrader(Grader):
             self.close()
 
 
+_STARTER = None
+
+
+_STARTER_LOCK = threading.Lock()
+
+
+def _starter():
+    """The one thread that starts zygotes (see _Slot)."""
+    global _STARTER
+    with _STARTER_LOCK:
+        if _STARTER is None:
+            from concurrent.futures import ThreadPoolExecutor
+            _STARTER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zygote-starter")
+    return _STARTER
+
+
 class _Slot:
     """One grading slot's warm kernel factory, started on first use and kept while its jobs' limits
     stay the same; None (cold kernels) where it cannot start.
 
-    It is started from the pool thread running the slot's first job, and bwrap's --die-with-parent
-    follows that thread: the pool's threads live until ``grade`` ends, a Dask worker's as long as
-    the worker (a zygote found dead is started again).
+    Zygotes are started from one thread that lives as long as the process: bwrap's
+    --die-with-parent follows the *thread* that started it, and a pool's threads may end (Dask's
+    do) while another thread still grades with the zygote.  A zygote found dead is started again.
     """
 
     def __init__(self):
@@ -237,7 +254,7 @@ class _Slot:
             self.close()
         if self._zygote is None and self._failed != limits:
             try:
-                self._zygote, self._limits = Zygote(limits).start(), limits
+                self._zygote, self._limits = _starter().submit(Zygote(limits).start).result(), limits
             except (SandboxUnavailable, OSError) as exc:
                 LOG.warning("warm kernels unavailable, starting each kernel cold: %s", exc)
                 self._failed = limits

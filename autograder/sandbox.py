@@ -42,6 +42,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 
 from autograder.apt import install_debian_package
+from autograder.zygote import own_session_keyring
 
 BWRAP = "bwrap"
 # Sandbox uids (as root): one per grading slot, far above any uid /etc/passwd or subuid ranges hand out.
@@ -53,6 +54,9 @@ HELPERS = "/opt/autograder-kernel"       # read-only package dir on the kernel's
 # What runs inside the sandbox from autograder (test cells import guard, checks, reference; the zygote
 # forks the kernels); nothing else of the package is shipped.
 KERNEL_MODULES = ("__init__.py", "guard.py", "checks.py", "reference.py", "zygote.py")
+# The grader's environment a kernel gets: set by nbgrader for the kernel it runs (nnlib's widgets
+# then show nothing, the digits' live training does not start).
+PASSED_ENV = ("NBGRADER_EXECUTION",)
 HOW_TO_INSTALL = ("install bubblewrap: `apt-get install bubblewrap` (Debian/Ubuntu; `make setup` does it "
                   "when run as root), `dnf install bubblewrap` (Fedora)")
 HOW_TO_USERNS = ("allow unprivileged user namespaces: `sysctl -w user.max_user_namespaces=15000`, on "
@@ -356,7 +360,7 @@ class Sandbox:
                "MPLCONFIGDIR": HOME + "/.matplotlib", "OPENBLAS_NUM_THREADS": "1",
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2",
                "AUTOGRADER_SANDBOX": "1"}
-        for name in ("NBGRADER_EXECUTION",):          # set by nbgrader for the kernel it runs
+        for name in PASSED_ENV:
             if name in os.environ:
                 env[name] = os.environ[name]
         env.update(self.extra_env)
@@ -493,6 +497,7 @@ def _launcher(cgroups, stage, rlimits, uid, gid):
             os.setgroups([])
             os.setresgid(gid, gid, gid)
             os.setresuid(uid, uid, uid)
+        own_session_keyring()
     return launcher
 
 

@@ -15,8 +15,11 @@ imports: measured by ``make bench-grade``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import resource
+import secrets
 import select
 import shutil
 import signal
@@ -26,8 +29,8 @@ import subprocess
 import sys
 import tempfile
 
-from autograder.sandbox import (Limits, Sandbox, SandboxUnavailable, _kill_cgroup, _own_cgroup,
-                                make_cgroups)
+from autograder.sandbox import (PASSED_ENV, Limits, Sandbox, SandboxUnavailable, _kill_cgroup,
+                                _own_cgroup, make_cgroups)
 
 READY_TIMEOUT = 120       # seconds for the zygote to import everything (a busy machine)
 
@@ -37,7 +40,9 @@ class Zygote:
 
     def __init__(self, limits=Limits()):
         self.limits = limits
-        self.sandbox = Sandbox(limits=limits)
+        # the zygote serves job after job: no CPU-seconds bound of its own (each kernel gets the
+        # job's, set by its keeper)
+        self.sandbox = Sandbox(limits=dataclasses.replace(limits, cpu_seconds=resource.RLIM_INFINITY))
         self.process = None
         self._launch = None
         self._dir = None
@@ -135,34 +140,45 @@ class WarmSandbox:
 
     def spawn(self, connection_file):
         """Fork a kernel from the zygote on ``connection_file``: a :class:`WarmKernel`."""
-        files = {}
+        contents = []
         for path in self.files:
             with open(path, "rb") as handle:
-                files[os.path.basename(path)] = handle.read().hex()
-        request = {"connection_file": connection_file, "files": files,
-                   "ipc_root": self.address["ipc_root"],
-                   "rlimits": self.limits.rlimits(self.privileged), "disk_mb": self.limits.disk_mb}
+                contents.append((os.path.basename(path), handle.read()))
+        request = {"connection_file": connection_file, "ipc_root": self.address["ipc_root"],
+                   "files": [(name, len(data)) for name, data in contents],
+                   "rlimits": self.limits.rlimits(self.privileged), "disk_mb": self.limits.disk_mb,
+                   "env": {k: os.environ[k] for k in PASSED_ENV if k in os.environ}}
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        cgroups = []
+        cgroups, pidfd = [], None
         try:
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
             conn.settimeout(60)
             conn.connect(self.address["socket"])
             conn.sendall(json.dumps(request).encode() + b"\n")
             pid = _peer_pid(conn)
+            pidfd = os.pidfd_open(pid)         # from now on the pid cannot name another process
             if self.privileged:       # before it forks anything: the kernel and all it starts
                 parents = [p for p in (_own_cgroup("memory"), _own_cgroup("pids")) if p]
-                cgroups = make_cgroups(parents, f"autograder-{self.uid}-k{pid}", self.limits)
+                cgroups = make_cgroups(parents, f"autograder-{self.uid}-k{pid}-{secrets.token_hex(4)}",
+                                       self.limits)
                 for path in cgroups:
                     with open(os.path.join(path, "cgroup.procs"), "w", encoding="ascii") as handle:
                         handle.write(str(pid))
-            conn.sendall(b"go\n")
+                if select.select([pidfd], [], [], 0)[0]:
+                    raise SandboxUnavailable("the kernel's keeper ended before it could start")
+            conn.sendall(b"go\n" + b"".join(data for _, data in contents))
             reply = _line(conn)
             if reply != "ok":
                 raise SandboxUnavailable(f"the kernel could not be forked: {reply or 'no reply'}")
             conn.settimeout(None)
-            return WarmKernel(pid, conn, cgroups)
+            return WarmKernel(pid, pidfd, conn, cgroups)
         except BaseException:
+            if pidfd is not None:
+                try:
+                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                except OSError:
+                    pass
+                os.close(pidfd)
             conn.close()
             for path in cgroups:
                 _kill_cgroup(path)
@@ -193,22 +209,22 @@ class WarmKernel:
     """A forked kernel as jupyter_client's provisioner handles a Popen: poll, wait, signal, kill.
 
     ``pid`` is the keeper's (its children are the namespace's init and the kernel): killing it
-    kills them all; closing the connection does too.
+    kills them all; closing the connection does too.  Signals go through a pidfd, so they can
+    never reach another process that got the pid after the keeper ended.
     """
 
     stdin = stdout = stderr = None
 
-    def __init__(self, pid, conn, cgroups):
-        self.pid, self.conn, self.cgroups = pid, conn, cgroups
+    def __init__(self, pid, pidfd, conn, cgroups):
+        self.pid, self._pidfd, self.conn, self.cgroups = pid, pidfd, conn, cgroups
         self.returncode = None
-        self._pidfd = os.pidfd_open(pid)
+        self._killed = False
 
     def poll(self):
         if self.returncode is None and select.select([self._pidfd], [], [], 0)[0]:
+            # not our child: its exit status is the zygote's to reap; a kill we sent we know of
             self.returncode = -signal.SIGKILL if self._killed else 0
         return self.returncode
-
-    _killed = False
 
     def wait(self, timeout=None):
         if self.returncode is None:
@@ -221,7 +237,10 @@ class WarmKernel:
         if self.poll() is None:
             if signum == signal.SIGKILL:
                 self._killed = True
-            os.kill(self.pid, signum)
+            try:
+                signal.pidfd_send_signal(self._pidfd, signum)
+            except ProcessLookupError:
+                pass
 
     def kill(self):
         self.send_signal(signal.SIGKILL)
@@ -230,8 +249,10 @@ class WarmKernel:
         self.send_signal(signal.SIGTERM)
 
     def finish(self):
-        """After the kernel: hang up (ends it, if still running), remove its cgroups."""
+        """After the kernel: hang up and kill the keeper (ends it and its whole namespace, even
+        if the kernel stopped it), remove its cgroups."""
         self.conn.close()
+        self.kill()
         for path in self.cgroups:
             _kill_cgroup(path)
         self.cgroups = []

@@ -46,6 +46,23 @@ WARM = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipyk
         "nnlib.lessons", "nnlib.pictures")
 
 
+# keyctl's number: glibc has no wrapper for it
+KEYCTL = {"x86_64": 250, "aarch64": 219}.get(os.uname().machine)
+KEYCTL_JOIN_SESSION_KEYRING = 1
+
+
+def own_session_keyring():
+    """Join a new, empty session keyring: the one inherited from the grader is shared with every
+    kernel it starts, and keys one student's kernel put there another could read.  Used by the
+    cold launcher too (autograder.sandbox)."""
+    if KEYCTL is None:                  # another architecture: keep the inherited one
+        return
+    if _libc.syscall(KEYCTL, KEYCTL_JOIN_SESSION_KEYRING, None) < 0:
+        err = ctypes.get_errno()
+        if err != 38:                   # ENOSYS: a kernel without keyrings has none to share
+            raise OSError(err, f"keyctl(JOIN_SESSION_KEYRING): {os.strerror(err)}")
+
+
 def _check(result, what):
     if result != 0:
         err = ctypes.get_errno()
@@ -76,18 +93,30 @@ def warm_up():
 
 
 # ------------------------------------------------------------------------------------ keeper
-def keeper(conn, request):
+def keeper(conn, request, zygote):
     """The forked child that turns into one walled-off kernel (see the module docstring)."""
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != zygote:                   # the zygote died before the line above
+        os._exit(4)
+    # a session of its own: the kernel's kill(0, ...) reaches its own processes, never the zygote
+    os.setsid()
+    own_session_keyring()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     # our pid, as the worker sees it (the kernel translates it into the receiver's PID namespace)
     creds = struct.pack("3i", os.getpid(), os.getuid(), os.getgid())
     conn.sendmsg([b"pid\n"], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, creds)])
-    if conn.recv(16) != b"go\n":                 # the worker did not put us in the job's cgroups
+    stream = conn.makefile("rb", buffering=0)
+    if stream.readline(16) != b"go\n":           # the worker did not put us in the job's cgroups
         os._exit(3)
+    # the submission's files come now, to this process only: the zygote, which every later kernel
+    # is forked from, never holds a student's work in its memory
+    files = {}
+    for name, size in request.get("files", []):
+        files[os.path.basename(name)] = _read_exactly(stream, int(size))
     import resource
     for which, value in request.get("rlimits", []):
         resource.setrlimit(which, (value, value))
+    os.environ.update(request.get("env", {}))
     uid, gid = os.getuid(), os.getgid()
     _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
                          | CLONE_NEWUTS), "unshare")
@@ -95,6 +124,7 @@ def keeper(conn, request):
     _write("/proc/self/uid_map", f"{UID} {uid} 1")
     _write("/proc/self/gid_map", f"{UID} {gid} 1")
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)        # the kernel below cannot read this process
+    _loopback_up()                                   # as bwrap gives every sandbox
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     size = int(request.get("disk_mb", 256)) * 2 ** 20
     _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={64 * 2 ** 20},mode=1777")
@@ -110,37 +140,81 @@ def keeper(conn, request):
     _mount(stash, ipc, None, MS_BIND | MS_REC)
     _check(_libc.umount2(stash.encode(), MNT_DETACH), "umount stash")
     os.rmdir(stash)
-    for name, text in request.get("files", {}).items():
-        name = os.path.basename(name)
+    for name, content in files.items():
         with open(os.path.join(HOME, name), "wb") as handle:
-            handle.write(bytes.fromhex(text))
+            handle.write(content)
+    del files
     os.makedirs(os.path.join(HOME, ".matplotlib"), exist_ok=True)
+    ready, done = os.pipe()
     init = os.fork()
     if init == 0:
+        os.close(ready)
         conn.close()
-        _init(request)
-    # stay as the worker's handle: end the kernel (all of its namespace) when the worker hangs up
+        _init(request, done)
+    os.close(done)
+    said = _read_all(ready, timeout=60)
+    if said != b"ok":                            # init could not set up: say why, end it
+        os.kill(init, signal.SIGKILL)
+        conn.sendall(b"error " + (said or b"the kernel's init ended without a word") + b"\n")
+        os._exit(5)
     conn.sendall(b"ok\n")
+    # stay as the worker's handle: end the kernel (all of its namespace) when the worker hangs up
     pidfd = os.pidfd_open(init)
     while True:
-        ready, _, _ = select.select([conn, pidfd], [], [])
-        if pidfd in ready:
+        readable, _, _ = select.select([conn, pidfd], [], [])
+        if pidfd in readable:
             _, status = os.waitpid(init, 0)
             os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
-        if conn in ready and not conn.recv(16):
+        if conn in readable and not conn.recv(16):
             os.kill(init, signal.SIGKILL)
 
 
-def _init(request):
-    """pid 1 of the kernel's PID namespace."""
+def _read_exactly(stream, size):
+    data = bytearray()
+    while len(data) < size:
+        chunk = stream.read(size - len(data))
+        if not chunk:
+            raise EOFError("the worker hung up while sending the submission's files")
+        data += chunk
+    return bytes(data)
+
+
+def _read_all(fd, timeout):
+    data = b""
+    while select.select([fd], [], [], timeout)[0]:
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+    os.close(fd)
+    return data.strip()
+
+
+def _loopback_up():
+    import fcntl
+    iff_up, iff_loopback, iff_running, siocsifflags = 0x1, 0x8, 0x40, 0x8914
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        fcntl.ioctl(probe, siocsifflags,
+                    struct.pack("16sH22x", b"lo", iff_up | iff_loopback | iff_running))
+
+
+def _init(request, done):
+    """pid 1 of the kernel's PID namespace: says "ok" on ``done`` once set up, then reaps."""
     try:
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-        _write("/proc/sys/user/max_user_namespaces", "0")    # no namespace of the kernel's own
+        try:
+            _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+            _write("/proc/sys/user/max_user_namespaces", "0")    # no namespace of the kernel's own
+        except OSError as exc:
+            os.write(done, f"the kernel's init: {exc}".encode())
+            os._exit(70)
         kernel = os.fork()
         if kernel == 0:
+            os.close(done)
             _kernel(request)
         _drop_privileges()
+        os.write(done, b"ok")
+        os.close(done)
         while True:
             pid, status = os.wait()
             if pid == kernel:
@@ -155,12 +229,13 @@ def _drop_privileges():
             break
     header = struct.pack("Ii", 0x20080522, 0)       # _LINUX_CAPABILITY_VERSION_3, this thread
     data = ctypes.create_string_buffer(24)           # effective/permitted/inheritable x 2: none
-    _check(_libc.syscall(126, header, data), "capset")   # SYS_capset (x86_64)
+    _check(_libc.capset(header, data), "capset")
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
 
 
 def _kernel(request):
     """The kernel itself: ipykernel on the job's connection file, as ``ipykernel_launcher`` runs it."""
+    code = 1
     try:
         _drop_privileges()
         _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)      # its own /proc entries readable, as usual
@@ -169,15 +244,18 @@ def _kernel(request):
         for fd in (0, 1, 2):
             os.dup2(null, fd)
         os.closerange(3, 1 << 16)
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
-            signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT
-                          else signal.SIG_DFL)
+        # as a fresh Python has them (SIGPIPE and SIGXFSZ stay ignored, as Python leaves them)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        if "numpy" in sys.modules:            # a random state of its own, as a fresh import has
+            sys.modules["numpy"].random.seed()
         sys.argv = [sys.executable, "-m", "ipykernel_launcher", "-f", request["connection_file"]]
         from ipykernel.kernelapp import IPKernelApp
         IPKernelApp.launch_instance(argv=sys.argv[3:])
         code = 0
     except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
+        code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
     except BaseException:           # noqa: BLE001
         code = 1
     os._exit(code)
@@ -185,30 +263,36 @@ def _kernel(request):
 
 # ------------------------------------------------------------------------------------ zygote
 def serve(listener):
-    """Accept one request per connection and fork a keeper for it; forever (until bwrap ends)."""
+    """Accept one request per connection and fork a keeper for it; forever (until bwrap ends).
+
+    A request is one line of JSON: settings and the names and sizes of the submission's files --
+    never their contents, which go to the keeper after the fork (see keeper)."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)        # keepers are reaped by the system
+    me = os.getpid()
     while True:
         conn, _ = listener.accept()
         try:
             conn.settimeout(30)
             raw = b""
-            while not raw.endswith(b"\n"):
-                chunk = conn.recv(1 << 20)
+            while not raw.endswith(b"\n") and len(raw) < 1 << 16:
+                chunk = conn.recv(4096)
                 if not chunk:
                     break
                 raw += chunk
             request = json.loads(raw)
             conn.settimeout(None)
             if os.fork() == 0:
-                listener.close()
+                code = 71
                 try:
-                    keeper(conn, request)
+                    listener.close()
+                    keeper(conn, request, me)
                 except BaseException as exc:     # noqa: BLE001 -- say why, never return to the loop
                     try:
                         conn.sendall(f"error {exc}\n".encode())
-                    finally:
-                        os._exit(71)
-                os._exit(0)
+                    except BaseException:        # noqa: BLE001
+                        pass
+                finally:
+                    os._exit(code)
         except (OSError, ValueError):
             pass
         finally:

@@ -10,7 +10,7 @@ from autograder.autograde import autograde
 from autograder.build import build, student
 from autograder.cli import build_parser
 from autograder.collect import collect
-from autograder.course import CourseError
+from autograder.course import Course, CourseError
 from autograder.export import export, rows
 from autograder.feedback import feedback
 from autograder.report import misconception, render
@@ -192,3 +192,48 @@ def test_collect_takes_no_symbolic_link(course, notebooks, tmp_path):
         assert how.startswith("skipped: ") and "is a symbolic link" in how, (name, how)
     taken = {student for student, _, _ in course.submissions()}
     assert not taken & set(report)
+
+
+@pytest.mark.filterwarnings("ignore:Object of type:sqlalchemy.exc.SAWarning")   # nbgrader's own
+def test_export_asks_the_gradebook_the_same_number_of_questions_for_any_class_size(tmp_path):
+    """rows() (export, summary, Canvas) must not grow worse than linearly with the class: the
+    number of SQL statements it sends is the same for 2 students as for 8, and the scores are
+    what nbgrader's own per-submission ``score`` says."""
+    from nbgrader.api import Gradebook
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from .conftest import ASSIGNMENT, DATA
+    course = Course(tmp_path / "course", DATA)
+    build(course)
+    statements = {}
+    for size in (2, 8):
+        with Gradebook(course.db_url) as gb:
+            for i in range(len(statements) * 2, size):
+                student = f"s{i}"
+                gb.add_student(student)
+                submission = gb.add_submission(ASSIGNMENT, student)
+                for grade in submission.notebooks[0].grades:
+                    grade.auto_score = grade.max_score / (i + 1)
+                gb.db.commit()
+                folder = course.root / "submitted" / student / ASSIGNMENT
+                folder.mkdir(parents=True)
+                (folder / "timestamp.txt").write_text("2026-01-01 00:00:00.000000 UTC\n")
+                course._store_result({"student": student, "assignment": ASSIGNMENT,
+                                      "status": "graded", "reason": ""})
+        count = []
+        listener = lambda *args: count.append(1)          # noqa: E731
+        event.listen(Engine, "before_cursor_execute", listener)
+        try:
+            table = rows(course)
+        finally:
+            event.remove(Engine, "before_cursor_execute", listener)
+        statements[size] = len(count)
+        assert len(table) == size
+        with Gradebook(course.db_url) as gb:
+            for row in table:
+                own = gb.find_submission(ASSIGNMENT, row["student"])
+                assert (row["score"], row["max_score"]) == (round(own.score, 2),
+                                                            round(own.max_score, 2))
+                assert row["score"] < row["max_score"] or row["student"] == "s0"
+    assert statements[2] == statements[8], statements

@@ -699,3 +699,115 @@ def test_grading_forks_warm_kernels_and_falls_back_to_cold_ones(probe_courses, m
         f"1000 sandbox {HOME} ")
     assert "warm kernels unavailable, starting each kernel cold: no nested user namespaces" \
         in caplog.text
+
+
+def _zygote_pid(zygote):
+    """Host pid of the zygote's Python (the child of bwrap's init)."""
+    (init,) = sandbox._children(zygote.process.pid)
+    (pid,) = sandbox._children(init)
+    return pid
+
+
+def _memory_holds(pid, *needles):
+    """Whether any readable mapping of process ``pid`` contains one of ``needles`` (read as root,
+    from outside: the searching process's own copy of the needles is not in that memory)."""
+    with open(f"/proc/{pid}/maps", encoding="utf-8") as maps, \
+            open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
+        for line in maps:
+            fields = line.split()
+            if "r" not in fields[1] or fields[-1] in ("[vvar]", "[vsyscall]", "[vvar_vclock]"):
+                continue
+            low, high = (int(x, 16) for x in fields[0].split("-"))
+            try:
+                mem.seek(low)
+                chunk = mem.read(high - low)
+            except (OSError, ValueError, OverflowError):
+                continue
+            if any(needle in chunk for needle in needles):
+                return True
+    return False
+
+
+def test_the_zygote_never_holds_a_students_work(zygote, tmp_path):
+    """Every later kernel is a fork of the zygote, so what it once held, they all inherit: the
+    submission's files go to the kernel's keeper after the fork, never through the zygote."""
+    if os.geteuid() != 0:
+        pytest.skip("reading another process's memory needs root")
+    secret = f"answer-of-student-a-{os.urandom(8).hex()}".encode()
+    kernel = _warm(zygote, tmp_path, secret.decode())
+    try:
+        kept = kernel.run("held = open('data.txt', 'rb').read()\nprint(len(held))")
+        assert kept.strip() == str(len(secret))
+        assert _memory_holds(kernel.processes()[1], secret)       # the search finds what is there
+    finally:
+        kernel.close()
+    assert not _memory_holds(_zygote_pid(zygote), secret, secret.hex().encode())
+
+
+def test_a_warm_kernel_cannot_stop_the_zygote(zygote, tmp_path_factory):
+    """kill(0, SIGSTOP) reaches the sender's process group: the kernel's own session, never the
+    zygote's, so the next submission still gets a kernel."""
+    first = _warm(zygote, tmp_path_factory.mktemp("a"), "x\n")
+    try:
+        first.run("import subprocess\nsubprocess.Popen(['sh', '-c', 'sleep 0.3; kill -STOP 0'])")
+        time.sleep(1.5)
+        state = Path(f"/proc/{_zygote_pid(zygote)}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        assert state != "T"
+        stopped = Path(f"/proc/{first.processes()[1]}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        assert stopped == "T"                           # it did stop itself
+    finally:
+        first.close()
+    second = _warm(zygote, tmp_path_factory.mktemp("b"), "x\n")
+    try:
+        assert second.run("print(6 * 7)").strip() == "42"
+    finally:
+        second.close()
+
+
+def test_a_warm_kernel_gets_the_graders_environment_and_its_own_random_state(zygote, tmp_path,
+                                                                              monkeypatch):
+    """As a cold kernel: NBGRADER_EXECUTION from the worker (nnlib's widgets then stay quiet), a
+    numpy random state of its own, loopback up, SIGPIPE ignored as Python leaves it."""
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    draws = []
+    for _ in range(2):
+        kernel = _warm(zygote, tmp_path, "x\n")
+        try:
+            seen = kernel.json("""
+                import os, signal, socket, numpy
+                s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()
+                socket.create_connection(s.getsockname(), timeout=5).close(); s.close()
+                [os.environ.get('NBGRADER_EXECUTION'), numpy.random.rand(), signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN]""")
+        finally:
+            kernel.close()
+        assert seen[0] == "autograde" and seen[2] is True
+        draws.append(seen[1])
+    assert draws[0] != draws[1]
+
+
+KEYS = """import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+ADD_KEY, KEYCTL = {"x86_64": (248, 250), "aarch64": (217, 219)}[os.uname().machine]
+SESSION, USER, SEARCH = -3, -4, 10
+"""
+
+
+def test_a_kernel_cannot_pass_keys_to_a_later_one(box):
+    """The kernel keyrings: what one kernel adds to its session or user keyring, a later kernel
+    (another student) cannot find -- each kernel joins a session keyring of its own."""
+    if os.uname().machine not in ("x86_64", "aarch64"):
+        pytest.skip("keyctl's number is known here for x86_64 and aarch64 only")
+    first = Kernel(box)
+    try:
+        added = first.json(KEYS + "added = [libc.syscall(ADD_KEY, b'user', b'note-to-next', "
+                           "b'answers', 7, ring) for ring in (SESSION, USER)]\nadded")
+    finally:
+        first.close()
+    assert all(key > 0 for key in added)        # it could add them: the search below means something
+    second = Kernel(box)
+    try:
+        found = second.json(KEYS + "found = [libc.syscall(KEYCTL, SEARCH, ring, b'user', "
+                            "b'note-to-next', 0) for ring in (SESSION, USER)]\nfound")
+    finally:
+        second.close()
+    assert found == [-1, -1]
