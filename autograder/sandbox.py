@@ -42,7 +42,6 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 
 from autograder.apt import install_debian_package
-from autograder.zygote import own_session_keyring
 
 BWRAP = "bwrap"
 # Sandbox uids (as root): one per grading slot, far above any uid /etc/passwd or subuid ranges hand out.
@@ -497,7 +496,6 @@ def _launcher(cgroups, stage, rlimits, uid, gid):
             os.setgroups([])
             os.setresgid(gid, gid, gid)
             os.setresuid(uid, uid, uid)
-        own_session_keyring()
     return launcher
 
 

@@ -46,23 +46,6 @@ WARM = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipyk
         "nnlib.lessons", "nnlib.pictures")
 
 
-# keyctl's number: glibc has no wrapper for it
-KEYCTL = {"x86_64": 250, "aarch64": 219}.get(os.uname().machine)
-KEYCTL_JOIN_SESSION_KEYRING = 1
-
-
-def own_session_keyring():
-    """Join a new, empty session keyring: the one inherited from the grader is shared with every
-    kernel it starts, and keys one student's kernel put there another could read.  Used by the
-    cold launcher too (autograder.sandbox)."""
-    if KEYCTL is None:                  # another architecture: keep the inherited one
-        return
-    if _libc.syscall(KEYCTL, KEYCTL_JOIN_SESSION_KEYRING, None) < 0:
-        err = ctypes.get_errno()
-        if err != 38:                   # ENOSYS: a kernel without keyrings has none to share
-            raise OSError(err, f"keyctl(JOIN_SESSION_KEYRING): {os.strerror(err)}")
-
-
 def _check(result, what):
     if result != 0:
         err = ctypes.get_errno()
@@ -100,7 +83,6 @@ def keeper(conn, request, zygote):
         os._exit(4)
     # a session of its own: the kernel's kill(0, ...) reaches its own processes, never the zygote
     os.setsid()
-    own_session_keyring()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     # our pid, as the worker sees it (the kernel translates it into the receiver's PID namespace)
     creds = struct.pack("3i", os.getpid(), os.getuid(), os.getgid())
@@ -113,6 +95,7 @@ def keeper(conn, request, zygote):
     files = {}
     for name, size in request.get("files", []):
         files[os.path.basename(name)] = _read_exactly(stream, int(size))
+    stream.close()                      # else it would keep the socket open in init
     import resource
     for which, value in request.get("rlimits", []):
         resource.setrlimit(which, (value, value))

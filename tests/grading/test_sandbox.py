@@ -794,7 +794,8 @@ SESSION, USER, SEARCH = -3, -4, 10
 
 def test_a_kernel_cannot_pass_keys_to_a_later_one(box):
     """The kernel keyrings: what one kernel adds to its session or user keyring, a later kernel
-    (another student) cannot find -- each kernel joins a session keyring of its own."""
+    (another student) cannot find: keyrings belong to the user namespace they were made in, and
+    each kernel has its own."""
     if os.uname().machine not in ("x86_64", "aarch64"):
         pytest.skip("keyctl's number is known here for x86_64 and aarch64 only")
     first = Kernel(box)
