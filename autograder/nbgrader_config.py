@@ -49,6 +49,8 @@ def make_config(root, *, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TI
     c.BudgetedExecute.total_timeout = float(notebook_timeout)
     c.BudgetedExecute.memory_limit_mb = int(memory_mb)
     c.BudgetedExecute.interrupt_on_timeout = True
+    # after the last cell nothing more is wanted from the kernel: stop it, no polite shutdown
+    c.BudgetedExecute.shutdown_kernel = "immediate"
     c.Autograde.sanitize_preprocessors = [
         ReconcileCells, ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
         RestoreDeletedCells, CheckCellMetadata]

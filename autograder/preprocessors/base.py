@@ -19,14 +19,21 @@ def _meta(obj) -> dict:
     return obj.metadata.setdefault("autograder", {})
 
 
+_SOURCES = {}
+
+
 def source_notebook(processor, resources) -> NotebookNode:
-    """The instructor's source notebook of the notebook being processed."""
+    """The instructor's source notebook of the notebook being processed (read once per process:
+    several preprocessors consult it; none may change it)."""
     coursedir = CourseDirectory(config=processor.config)
     assignment = resources["nbgrader"]["assignment"]
     notebook = resources["nbgrader"]["notebook"]
     path = os.path.join(coursedir.format_path(coursedir.source_directory, ".", assignment),
                         notebook + ".ipynb")
-    return nbformat.read(path, as_version=4)
+    stamp = os.stat(path).st_mtime_ns
+    if _SOURCES.get(path, (None,))[0] != stamp:
+        _SOURCES[path] = (stamp, nbformat.read(path, as_version=4))
+    return _SOURCES[path][1]
 
 
 def _grade_id(cell):
