@@ -39,7 +39,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from queue import Empty
+
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
+from traitlets import DottedObjectName, Type
 
 from autograder.apt import install_debian_package
 
@@ -499,12 +503,42 @@ def _launcher(cgroups, stage, rlimits, uid, gid):
     return launcher
 
 
+class PromptKernelClient(AsyncKernelClient):
+    """jupyter_client's client, ready as soon as the kernel is: the kernel_info handshake as
+    jupyter_client does it (a reply on shell and a message on IOPub: both connected), without the
+    fixed 0.2 s of IOPub silence it then waits for -- nbclient only reads the messages of its own
+    requests, so a late status message of the handshake is ignored anyway."""
+
+    async def wait_for_ready(self, timeout=None):
+        deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:
+                    await self.iopub_channel.get_msg(timeout=0.2)
+                except Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """jupyter_client's kernel manager with the kernel started inside :attr:`sandbox` (set on a
     subclass by :func:`kernel_manager_for`): ipc transport in a private folder, bwrap around the
     kernel command, SIGINT delivered to the kernel itself, cgroups removed after it ends."""
 
     sandbox: Sandbox = None
+    client_class = DottedObjectName("autograder.sandbox.PromptKernelClient")
+    client_factory = Type(PromptKernelClient)
 
     async def _async_pre_start_kernel(self, **kw):
         self._ipc_dir = self.sandbox.private_dir()
@@ -516,7 +550,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         self.sandbox.give(self.connection_file)
         if hasattr(self.sandbox, "spawn"):     # a warm kernel, forked (autograder.warm)
-            self._launch = process = self.sandbox.spawn(self.connection_file)
+            self._launch = process = self.sandbox.spawn(kernel_cmd)
             self.provisioner.process, self.provisioner.pid = process, process.pid
             self.provisioner.pgid = None
             self._reconcile_connection_info(self.provisioner.connection_info)
@@ -554,6 +588,24 @@ class SandboxedKernelManager(AsyncKernelManager):
                 continue
             if not stat.S_ISSOCK(mode):
                 raise RuntimeError(f"the kernel's socket {path} is not a socket")
+
+    async def _async_wait(self, pollinterval=0.1):
+        """The kernel's end, awaited on a pidfd: jupyter_client polls every 100 ms, which every
+        graded notebook would pay once when its kernel is stopped."""
+        pid = self.provisioner.pid if self.provisioner is not None else None
+        try:
+            fd = os.pidfd_open(pid)
+        except (TypeError, OSError):          # gone already, or no pidfd here
+            return await super()._async_wait(pollinterval)
+        loop = asyncio.get_running_loop()
+        ended = loop.create_future()
+        loop.add_reader(fd, lambda: ended.done() or ended.set_result(None))
+        try:
+            if await self._async_is_alive():
+                await ended
+        finally:
+            loop.remove_reader(fd)
+            os.close(fd)
 
     async def _async_signal_kernel(self, signum):
         # bwrap's own process would die of SIGINT and take the kernel with it: an interrupt goes to

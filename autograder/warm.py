@@ -138,13 +138,17 @@ class WarmSandbox:
         if self.privileged:
             os.chown(path, self.uid, self.gid)
 
-    def spawn(self, connection_file):
-        """Fork a kernel from the zygote on ``connection_file``: a :class:`WarmKernel`."""
+    def spawn(self, kernel_cmd):
+        """Fork a kernel from the zygote for ``kernel_cmd`` (an ipykernel's command line, as
+        jupyter_client made it: its arguments are the forked kernel's): a :class:`WarmKernel`."""
+        if "ipykernel_launcher" not in kernel_cmd:
+            raise SandboxUnavailable(f"a warm kernel is an ipykernel, not {' '.join(kernel_cmd)}")
+        argv = kernel_cmd[kernel_cmd.index("ipykernel_launcher") + 1:]
         contents = []
         for path in self.files:
             with open(path, "rb") as handle:
                 contents.append((os.path.basename(path), handle.read()))
-        request = {"connection_file": connection_file, "ipc_root": self.address["ipc_root"],
+        request = {"argv": argv, "ipc_root": self.address["ipc_root"],
                    "files": [(name, len(data)) for name, data in contents],
                    "rlimits": self.limits.rlimits(self.privileged), "disk_mb": self.limits.disk_mb,
                    "env": {k: os.environ[k] for k in PASSED_ENV if k in os.environ}}

@@ -222,7 +222,8 @@ def _drop_privileges():
 
 
 def _kernel(request):
-    """The kernel itself: ipykernel on the job's connection file, as ``ipykernel_launcher`` runs it."""
+    """The kernel itself: ipykernel with the job's arguments (its connection file, nbgrader's
+    in-memory history...), as ``ipykernel_launcher`` runs it."""
     code = 1
     try:
         _drop_privileges()
@@ -238,9 +239,9 @@ def _kernel(request):
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         if "numpy" in sys.modules:            # a random state of its own, as a fresh import has
             sys.modules["numpy"].random.seed()
-        sys.argv = [sys.executable, "-m", "ipykernel_launcher", "-f", request["connection_file"]]
+        sys.argv = [sys.executable, "-m", "ipykernel_launcher", *request["argv"]]
         from ipykernel.kernelapp import IPKernelApp
-        IPKernelApp.launch_instance(argv=sys.argv[3:])
+        IPKernelApp.launch_instance(argv=request["argv"])
         code = 0
     except SystemExit as exc:
         code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
