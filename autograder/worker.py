@@ -44,10 +44,15 @@ from autograder.nbgrader_config import make_config  # noqa: E402
 
 def _warm_caches():
     """What every job would build again in its own process: built once here, so that a forkserver
-    preloading this module hands it to each job (nbformat's compiled notebook schema, SQLAlchemy's
-    configured gradebook mappers, nbgrader's patched validators)."""
+    preloading this module hands it to each job (the kernel's launch with IPython, which finding
+    the python3 kernel imports; nbformat's compiled notebook schema; SQLAlchemy's configured
+    gradebook mappers; nbgrader's patched validators)."""
+    import IPython.paths  # noqa: F401 -- jupyter_client finds the python3 kernel with these
+    import ipykernel.kernelspec  # noqa: F401
     import nbformat.validator
     from sqlalchemy.orm import configure_mappers
+
+    import autograder.warm  # noqa: F401 -- and autograder.sandbox: the kernel's launch
     nbformat.validator.get_validator()
     configure_mappers()
     _setup()
