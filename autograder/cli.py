@@ -119,6 +119,9 @@ def cmd_sandbox_check(args):
     ok, lines = check()
     for line in lines:
         print(line)
+    if ok:
+        from autograder.warm import warm_check
+        print(warm_check())
     print("sandbox: OK, autograde runs every kernel in it" if ok else
           "sandbox: NOT AVAILABLE, autograde refuses to grade (see above how to fix)")
     return 0 if ok else 1

@@ -262,7 +262,24 @@ class Launch:
         self.cgroups = []
 
 
-class Sandbox:
+class KernelFiles:
+    """The files the trusted side makes for a kernel, handed to the sandbox's uid (both kinds of
+    sandbox: :class:`Sandbox` and autograder.warm.WarmSandbox)."""
+
+    def private_dir(self):
+        """A new folder only the sandbox uid (and root) can use: a kernel's ipc folder."""
+        path = tempfile.mkdtemp(prefix="kernel-", dir=self.ipc_parent)
+        if self.privileged:
+            os.chown(path, self.uid, self.gid)
+        return path
+
+    def give(self, path):
+        """Make a file the trusted side wrote readable by the sandbox uid (the connection file)."""
+        if self.privileged:
+            os.chown(path, self.uid, self.gid)
+
+
+class Sandbox(KernelFiles):
     """The trusted side of one worker's sandboxes: a uid slot, the read-only trees, the limits.
 
     ``files`` are host files copied into the kernel's working folder (the kernel writes no host
@@ -344,17 +361,9 @@ class Sandbox:
             self._lock = None
 
     # ------------------------------------------------------------------ one process
-    def private_dir(self):
-        """A new folder only the sandbox uid (and root) can use: a kernel's ipc folder."""
-        path = tempfile.mkdtemp(prefix="kernel-", dir=self._dir)
-        if self.privileged:
-            os.chown(path, self.uid, self.gid)
-        return path
-
-    def give(self, path):
-        """Make a file the trusted side wrote readable by the sandbox uid (the connection file)."""
-        if self.privileged:
-            os.chown(path, self.uid, self.gid)
+    @property
+    def ipc_parent(self):
+        return self._dir
 
     def environment(self):
         env = {"PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin", "HOME": HOME,

@@ -29,8 +29,8 @@ import subprocess
 import sys
 import tempfile
 
-from autograder.sandbox import (PASSED_ENV, Limits, Sandbox, SandboxUnavailable, _kill_cgroup,
-                                _own_cgroup, make_cgroups)
+from autograder.sandbox import (PASSED_ENV, KernelFiles, Limits, Sandbox, SandboxUnavailable,
+                                _kill_cgroup, _own_cgroup, make_cgroups)
 
 READY_TIMEOUT = 120       # seconds for the zygote to import everything (a busy machine)
 
@@ -111,7 +111,18 @@ class Zygote:
             self._dir = None
 
 
-class WarmSandbox:
+def warm_check():
+    """One line for ``sandbox-check``: whether kernels can be forked warm here, and if not why
+    (grading then starts each kernel cold, in the same sandbox)."""
+    try:
+        Zygote().start().close()
+    except (SandboxUnavailable, OSError) as exc:
+        return f"warm kernels: no, each kernel starts cold ({exc})"
+    return ("warm kernels: yes (a zygote per grading slot forks each kernel into namespaces of "
+            "its own)")
+
+
+class WarmSandbox(KernelFiles):
     """A worker's view of a zygote (from :meth:`Zygote.address`): what the kernel manager needs."""
 
     def __init__(self, address, files=(), limits=Limits()):
@@ -127,16 +138,9 @@ class WarmSandbox:
     def close(self):
         pass
 
-    def private_dir(self):
-        """A new folder only the kernel (and root) can use: its ipc folder."""
-        path = tempfile.mkdtemp(prefix="kernel-", dir=self.address["ipc_root"])
-        if self.privileged:
-            os.chown(path, self.uid, self.gid)
-        return path
-
-    def give(self, path):
-        if self.privileged:
-            os.chown(path, self.uid, self.gid)
+    @property
+    def ipc_parent(self):           # the zygote's: bound into its sandbox
+        return self.address["ipc_root"]
 
     def spawn(self, kernel_cmd):
         """Fork a kernel from the zygote for ``kernel_cmd`` (an ipykernel's command line, as

@@ -555,6 +555,20 @@ def test_sandbox_check_says_what_is_enforced(capsys):
     assert main(["sandbox-check"]) == 0
     out = capsys.readouterr().out
     assert "network inside: Network is unreachable" in out and "1000 inside" in out
+    assert "warm kernels: yes" in out and "sandbox: OK" in out
+
+
+def test_sandbox_check_says_when_kernels_start_cold(capsys, monkeypatch):
+    """Where no zygote can start (no nested user namespaces), sandbox-check says so and why, and
+    the sandbox itself is still OK (grading starts each kernel cold in it)."""
+    from autograder.cli import main
+
+    def refuse(self):
+        raise sandbox.SandboxUnavailable("nested user namespaces refused (test)")
+    monkeypatch.setattr(Zygote, "start", refuse)
+    assert main(["sandbox-check"]) == 0
+    out = capsys.readouterr().out
+    assert "warm kernels: no, each kernel starts cold (nested user namespaces refused (test))" in out
     assert "sandbox: OK" in out
 
 
@@ -785,6 +799,15 @@ def test_a_warm_kernel_gets_the_graders_environment_and_its_own_random_state(zyg
     assert draws[0] != draws[1]
 
 
+def _in_new_kernel(box, code):
+    """What ``code``'s last line is, in a kernel started for it and stopped after."""
+    kernel = Kernel(box)
+    try:
+        return kernel.json(code)
+    finally:
+        kernel.close()
+
+
 KEYS = """import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
 ADD_KEY, KEYCTL = {"x86_64": (248, 250), "aarch64": (217, 219)}[os.uname().machine]
@@ -798,17 +821,9 @@ def test_a_kernel_cannot_pass_keys_to_a_later_one(box):
     each kernel has its own."""
     if os.uname().machine not in ("x86_64", "aarch64"):
         pytest.skip("keyctl's number is known here for x86_64 and aarch64 only")
-    first = Kernel(box)
-    try:
-        added = first.json(KEYS + "added = [libc.syscall(ADD_KEY, b'user', b'note-to-next', "
+    added = _in_new_kernel(box, KEYS + "added = [libc.syscall(ADD_KEY, b'user', b'note-to-next', "
                            "b'answers', 7, ring) for ring in (SESSION, USER)]\nadded")
-    finally:
-        first.close()
     assert all(key > 0 for key in added)        # it could add them: the search below means something
-    second = Kernel(box)
-    try:
-        found = second.json(KEYS + "found = [libc.syscall(KEYCTL, SEARCH, ring, b'user', "
-                            "b'note-to-next', 0) for ring in (SESSION, USER)]\nfound")
-    finally:
-        second.close()
+    found = _in_new_kernel(box, KEYS + "found = [libc.syscall(KEYCTL, SEARCH, ring, b'user', "
+                           "b'note-to-next', 0) for ring in (SESSION, USER)]\nfound")
     assert found == [-1, -1]
