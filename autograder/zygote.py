@@ -116,18 +116,29 @@ def keeper(conn, request, zygote):
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     size = int(request.get("disk_mb", 256)) * 2 ** 20
     _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={64 * 2 ** 20},mode=1777")
-    # the kernels' socket folder may lie under /tmp (it is bound at its host path): keep it in
-    # sight across the fresh /tmp by way of a stash
-    ipc = request["ipc_root"]
-    stash = "/dev/shm/.ipc"
-    os.mkdir(stash)
-    _mount(ipc, stash, None, MS_BIND | MS_REC)
+    # what bwrap bound below /tmp (a checkout or virtualenv there, the socket folder) must stay
+    # in sight across the fresh /tmp: set aside in a stash, put back on top (read-only stays so)
+    kept = _mounts_below(("/tmp", HOME))
+    stashes = []
+    for index, point in enumerate(kept):
+        stash = f"/dev/shm/.kept-{index}"
+        if os.path.isdir(point):
+            os.mkdir(stash)
+        else:
+            open(stash, "wb").close()
+        _mount(point, stash, None, MS_BIND | MS_REC)
+        stashes.append(stash)
     for target in (HOME, "/tmp"):
         _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
-    os.makedirs(ipc, exist_ok=True)
-    _mount(stash, ipc, None, MS_BIND | MS_REC)
-    _check(_libc.umount2(stash.encode(), MNT_DETACH), "umount stash")
-    os.rmdir(stash)
+    for point, stash in zip(kept, stashes):
+        if os.path.isdir(stash):
+            os.makedirs(point, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(point), exist_ok=True)
+            open(point, "wb").close()
+        _mount(stash, point, None, MS_BIND | MS_REC)
+        _check(_libc.umount2(stash.encode(), MNT_DETACH), "umount stash")
+        (os.rmdir if os.path.isdir(stash) else os.remove)(stash)
     for name, content in files.items():
         with open(os.path.join(HOME, name), "wb") as handle:
             handle.write(content)
@@ -155,6 +166,19 @@ def keeper(conn, request, zygote):
             os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
         if conn in readable and not conn.recv(16):
             os.kill(init, signal.SIGKILL)
+
+
+def _mounts_below(tops):
+    """The outermost mount points strictly below any of ``tops``, from /proc/self/mountinfo."""
+    import re
+    points = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as table:
+        for line in table:
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+            if any(point.startswith(top + "/") for top in tops):
+                points.append(point)
+    return sorted({p for p in points
+                   if not any(p.startswith(q + "/") for q in points if q != p)})
 
 
 def _read_exactly(stream, size):
