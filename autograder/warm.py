@@ -39,7 +39,6 @@ class Zygote:
     """A warm kernel factory in its own sandbox; ``limits`` bound it and every kernel it forks."""
 
     def __init__(self, limits=Limits()):
-        self.limits = limits
         # the zygote serves job after job: no CPU-seconds bound of its own (each kernel gets the
         # job's, set by its keeper)
         self.sandbox = Sandbox(limits=dataclasses.replace(limits, cpu_seconds=resource.RLIM_INFINITY))

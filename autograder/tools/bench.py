@@ -234,7 +234,7 @@ def _where(names, results):
     med = statistics.median
     parts = ("process", "nbgrader", "kernel", "guard", "cells", "shutdown")
     print(f"\nwhere ours spends a notebook (1 worker; seconds, medians): process = the job's "
-          f"worker starting, nbgrader = its pre- and post-processing")
+          "worker starting, nbgrader = its pre- and post-processing")
     print(f"{'notebook':26s}" + "".join(f"{p:>9s}" for p in parts))
     for name in names:
         rows = []
