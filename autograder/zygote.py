@@ -6,18 +6,20 @@ kernel per submission.  No student code ever runs here; each kernel is walled of
 the kernels before it by namespaces of its own, nested in the sandbox's:
 
     zygote (this loop: accept a request, fork)
-      └─ keeper   the worker's handle on the kernel: reports its pid, waits for "go" (the worker
-                  has put it in the job's cgroups), lowers the rlimits, unshares user + mount +
-                  PID + network + IPC + UTS namespaces, mounts a fresh working folder (only this
-                  submission's files), /tmp and /dev/shm; ends the kernel when the worker hangs up
+      └─ keeper   the worker's handle on the kernel, in a session of its own: reports its pid,
+                  waits for "go" (the worker has put it in the job's cgroups), receives the
+                  submission's files, lowers the rlimits, unshares user + mount + PID + network +
+                  IPC + UTS namespaces, mounts a fresh working folder (only this submission's
+                  files), /tmp and /dev/shm; ends the kernel when the worker hangs up
            └─ init (pid 1 of the new PID namespace): mounts its own /proc, forbids further user
                   namespaces, reaps; when it ends, everything in the namespace is killed
-                └─ kernel: no capabilities, no_new_privs, uid 1000; ipykernel on the job's
-                  connection file
+                └─ kernel: no capabilities, no_new_privs, uid 1000; ipykernel with the job's
+                  arguments
 
-The kernel therefore cannot see the zygote or any earlier kernel (PID namespace), nor any file an
-earlier submission wrote (fresh tmpfs mounts), nor reach the control socket (never in its file
-system; its descriptor is closed before the fork).
+The kernel therefore cannot see the zygote or any earlier kernel (PID namespace), nor signal it
+(its own session), nor find any file an earlier submission wrote (fresh tmpfs mounts) or read in
+its memory (the zygote never receives a submission's files), nor reach the control socket (never
+in its file system; its descriptor is closed before the fork).
 """
 
 from __future__ import annotations
