@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from autograder.nbgrader_config import CELL_TIMEOUT, MEMORY_LIMIT_MB, NOTEBOOK_TIMEOUT
+from autograder.jobs import CELL_TIMEOUT, MEMORY_LIMIT_MB, NOTEBOOK_TIMEOUT
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -27,7 +27,7 @@ def _course(args):
 
 
 def cmd_build(args):
-    from autograder.build import build
+    from autograder.stages.build import build
     course = _course(args)
     for name, what in build(course, args.assignment or None, force=args.force).items():
         print(f"{name}: {what} -> {course.release_path(name)}")
@@ -35,7 +35,7 @@ def cmd_build(args):
 
 
 def cmd_student(args):
-    from autograder.build import student
+    from autograder.stages.build import student
     course = _course(args)
     for name, what in student(course, args.folder).items():
         print(f"{name}: {what}")
@@ -43,7 +43,7 @@ def cmd_student(args):
 
 
 def cmd_collect(args):
-    from autograder.collect import collect
+    from autograder.stages.collect import collect
     course = _course(args)
     for student, assignment, what in collect(course, args.folder):
         print(f"{student} / {assignment}: {what}")
@@ -51,11 +51,11 @@ def cmd_collect(args):
 
 
 def cmd_autograde(args):
-    from autograder.autograde import autograde
+    from autograder.stages.autograde import autograde
     course = _course(args)
     grader = None
     if args.cluster:           # every job to a running Dask cluster, as data (autograder.cluster)
-        from autograder.cluster import DaskGrader
+        from autograder.engines.cluster import DaskGrader
         grader = DaskGrader(args.cluster)
     results = autograde(course, workers=args.workers, force=args.force,
                         students=args.student or None,
@@ -64,14 +64,14 @@ def cmd_autograde(args):
     if not results:
         print("nothing to grade (every submission is already graded; --force regrades)")
     for r in results:
-        score = "-" if r.get("score") is None else f"{r['score']:g}/{r['max_score']:g}"
-        reason = f"  ({r['reason']})" if r.get("reason") else ""
-        print(f"{r['student']} / {r['assignment']}: {score} {r['status']}{reason}")
+        score = "-" if r.score is None else f"{r.score:g}/{r.max_score:g}"
+        reason = f"  ({r.reason})" if r.reason else ""
+        print(f"{r.student} / {r.assignment}: {score} {r.status}{reason}")
     return 0
 
 
 def cmd_feedback(args):
-    from autograder.feedback import feedback
+    from autograder.stages.feedback import feedback
     course = _course(args)
     made = feedback(course)
     for path in made:
@@ -83,18 +83,18 @@ def cmd_feedback(args):
 
 def cmd_export(args):
     if args.format == "canvas":
-        from autograder.canvas import export_canvas
+        from autograder.stages.canvas import export_canvas
         path = export_canvas(_course(args), args.output, roster=args.roster)
     else:
-        from autograder.export import export
+        from autograder.stages.export import export
         path = export(_course(args), args.output)
     print(f"grades written to {path}")
     return 0
 
 
 def cmd_summary(args):
-    from autograder.export import rows
-    from autograder.report import plot, render
+    from autograder.stages.export import rows
+    from autograder.stages.summary import plot, render
     course = _course(args)
     table = rows(course)
     if not table:
@@ -107,7 +107,7 @@ def cmd_summary(args):
 
 
 def cmd_validate(args):
-    from autograder.validate import validate
+    from autograder.student.validate import validate
     if not Path(args.notebook).exists():
         print(f"no such notebook: {args.notebook}", file=sys.stderr)
         return 2
@@ -115,12 +115,12 @@ def cmd_validate(args):
 
 
 def cmd_sandbox_check(args):
-    from autograder.sandbox import check
+    from autograder.sandbox.check import check
     ok, lines = check()
     for line in lines:
         print(line)
     if ok:
-        from autograder.warm import warm_check
+        from autograder.sandbox.warm import warm_check
         print(warm_check())
     print("sandbox: OK, autograde runs every kernel in it" if ok else
           "sandbox: NOT AVAILABLE, autograde refuses to grade (see above how to fix)")

@@ -9,14 +9,17 @@ settings: nbgrader executes it with ``get_config`` defined, and the block at the
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 from traitlets.config import Config
 
+from autograder.jobs import CELL_TIMEOUT, MEMORY_LIMIT_MB, NOTEBOOK_TIMEOUT
+
 COURSE_ID = "backprop"
-CELL_TIMEOUT = 30          # seconds per cell
-NOTEBOOK_TIMEOUT = 240     # seconds for a whole notebook (all cells together)
-MEMORY_LIMIT_MB = 2048     # address-space limit of each grading worker and its kernel
+SETTINGS = "autograder.json"          # the course's own settings, in the course folder
+_PRE = "autograder.worker.preprocessors."      # named, not imported: this module stays a leaf
 
 
 def make_config(root, *, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TIMEOUT,
@@ -24,15 +27,13 @@ def make_config(root, *, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TI
     """nbgrader Config for the course directory ``root``.
 
     ``guard=False`` gives nbgrader's stock autograde pipeline (used by ``bench`` as the baseline).
-    ``db_url``: the gradebook (default: SQLite ``root/gradebook.db``; see autograder.gradebook).
+    ``db_url``: the gradebook (default: SQLite ``root/gradebook.db``; see autograder.course.gradebook).
+    Our preprocessors are named by their dotted paths (nbconvert imports them when it runs them).
     """
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
                                         DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
                                         OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
-
-    from autograder.preprocessors import (BudgetedExecute, GuardCells, HideHiddenTests,
-                                          ReconcileCells, RestoreDeletedCells, UnguardCells)
 
     root = os.path.abspath(root)
     c = Config()
@@ -52,17 +53,27 @@ def make_config(root, *, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TI
     # after the last cell nothing more is wanted from the kernel: stop it, no polite shutdown
     c.BudgetedExecute.shutdown_kernel = "immediate"
     c.Autograde.sanitize_preprocessors = [
-        ReconcileCells, ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
-        RestoreDeletedCells, CheckCellMetadata]
+        _PRE + "ReconcileCells", ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+        _PRE + "RestoreDeletedCells", CheckCellMetadata]
     c.Autograde.autograde_preprocessors = [
-        GuardCells, BudgetedExecute, UnguardCells, IgnorePattern, ClearMetadataPreprocessor,
-        LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-    c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+        _PRE + "GuardCells", _PRE + "BudgetedExecute", _PRE + "UnguardCells", IgnorePattern,
+        ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+        CheckCellMetadata]
+    c.GenerateFeedback.preprocessors = [
+        GetGrades, "autograder.stages.feedback.hide_hidden_tests.HideHiddenTests",
+        CSSHTMLHeaderPreprocessor]
     return c
 
 
+def recorded_url(root):
+    """The gradebook URL recorded in ``root/autograder.json`` (the course's ``--db``), or None."""
+    path = Path(root) / SETTINGS
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8")).get("db") or None
+
+
 if "get_config" in globals():          # executed by nbgrader as course/nbgrader_config.py
-    from autograder.gradebook import recorded_url    # the course's --db (autograder.json)
     c = get_config()  # noqa: F821  (provided by traitlets' config loader)
     _root = os.path.dirname(os.path.abspath(__file__))
     c.merge(make_config(_root, db_url=recorded_url(_root)))

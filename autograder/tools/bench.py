@@ -127,27 +127,27 @@ def local_cluster(workers):
 
 def _timed_grader(workers):
     """LocalProcessGrader that also records each job's wall time (worker start to result)."""
-    from autograder.grader import LocalProcessGrader
+    from autograder.engines.local import LocalProcessGrader
 
     class Timed(LocalProcessGrader):
         def _run_in_slot(self, job, spec):
             started = time.monotonic()
             result = super()._run_in_slot(job, spec)
-            result["job_seconds"] = time.monotonic() - started
+            result.job_seconds = time.monotonic() - started      # the bench's own note
             return result
     return Timed(workers)
 
 
 def _ours(course, grader):
-    from autograder.autograde import autograde
+    from autograder.stages.autograde import autograde
     started = time.monotonic()
     results = autograde(course, force=True, progress=False, grader=grader)
     return time.monotonic() - started, results
 
 
 def run_bench(args):
-    from autograder.build import build
-    from autograder.collect import collect
+    from autograder.stages.build import build
+    from autograder.stages.collect import collect
     from autograder.course import Course
 
     tmp = Path(args.course) if args.course else Path(tempfile.mkdtemp(prefix="autograder-bench-"))
@@ -173,7 +173,7 @@ def run_bench(args):
             started = time.monotonic()
             cluster = local_cluster(workers)
             dask_start = time.monotonic() - started
-            from autograder.cluster import DaskGrader
+            from autograder.engines.cluster import DaskGrader
             dask_s, on_dask = _ours(course, DaskGrader(cluster.scheduler_address))
             one_s, one = _ours(course, _timed_grader(1))
             _table(names, n, floor_s, plain_s, plain_ok, one_s, one, many_s, many, dask_s,
@@ -189,7 +189,7 @@ def run_bench(args):
 
 
 def _graded(results):
-    return sum(r["status"] == "graded" for r in results)
+    return sum(r.status == "graded" for r in results)
 
 
 def _table(names, n, floor_s, plain_s, plain_ok, one_s, one, many_s, many, dask_s, on_dask,
@@ -200,7 +200,7 @@ def _table(names, n, floor_s, plain_s, plain_ok, one_s, one, many_s, many, dask_
     print(f"{'':26s} {'(floor)':>9s} {'(serial)':>9s} {'1 worker':>9s} {'floor':>8s}")
     worst = 0.0
     for name in names:
-        ours = med(r["job_seconds"] for r in one if r["assignment"] == name)
+        ours = med(r.job_seconds for r in one if r.assignment == name)
         ratio = ours / med(floor_s[name])
         worst = max(worst, ratio)
         print(f"{name:26s} {med(floor_s[name]):9.2f} {plain_s[name] / n:9.2f} {ours:9.2f} "
@@ -239,11 +239,11 @@ def _where(names, results):
     for name in names:
         rows = []
         for r in results:
-            timing = r.get("notes", {}).get("timing")
-            if r["assignment"] != name or not timing:
+            timing = r.notes.get("timing")
+            if r.assignment != name or not timing:
                 continue
             rest = timing["execute"] - timing["kernel_start"] - timing["guard"] - timing["cells"]
-            rows.append((r["job_seconds"] - r["seconds"], r["seconds"] - timing["execute"],
+            rows.append((r.job_seconds - r.seconds, r.seconds - timing["execute"],
                          timing["kernel_start"], timing["guard"], timing["cells"], rest))
         if rows:
             print(f"{name:26s}" + "".join(f"{med(col):9.2f}" for col in zip(*rows)))
@@ -252,9 +252,9 @@ def _where(names, results):
 def sandbox_cost(args, root):
     """Seconds per notebook graded with and without the sandbox, one worker."""
     import nbformat
-    from autograder.autograde import autograde
-    from autograder.build import build
-    from autograder.collect import collect
+    from autograder.stages.autograde import autograde
+    from autograder.stages.build import build
+    from autograder.stages.collect import collect
     from autograder.course import Course
     from autograder.tools.sample_class import make_submission
 
@@ -281,7 +281,7 @@ def sandbox_cost(args, root):
                 course.sandbox = sandboxed
                 result = autograde(course, workers=1, force=True, assignments=[name],
                                    progress=False)[0]
-                seconds[sandboxed].append(result["seconds"])
+                seconds[sandboxed].append(result.seconds)
         on, off = min(seconds[True]), min(seconds[False])
         totals[True] += on
         totals[False] += off

@@ -48,12 +48,12 @@ def _timed(step, times, key, *args, **kwargs):
 
 
 def run_bench_class(args):
-    from autograder.autograde import autograde
-    from autograder.build import build
-    from autograder.collect import collect
+    from autograder.stages.autograde import autograde
+    from autograder.stages.build import build
+    from autograder.stages.collect import collect
     from autograder.course import Course
-    from autograder.export import export, rows
-    from autograder.report import plot, render
+    from autograder.stages.export import export, rows
+    from autograder.stages.summary import plot, render
 
     tmp = Path(args.course) if args.course else Path(tempfile.mkdtemp(prefix="autograder-class-"))
     try:

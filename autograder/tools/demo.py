@@ -12,7 +12,7 @@ import shutil
 import time
 from pathlib import Path
 
-from autograder.nbgrader_config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT
+from autograder.jobs import CELL_TIMEOUT, NOTEBOOK_TIMEOUT
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -22,13 +22,13 @@ def _step(title):
 
 
 def run_demo(args):
-    from autograder.autograde import autograde
-    from autograder.build import build
-    from autograder.collect import collect
+    from autograder.stages.autograde import autograde
+    from autograder.stages.build import build
+    from autograder.stages.collect import collect
     from autograder.course import Course
-    from autograder.export import export, rows
-    from autograder.feedback import feedback
-    from autograder.report import plot, render
+    from autograder.stages.export import export, rows
+    from autograder.stages.feedback import feedback
+    from autograder.stages.summary import plot, render
     from autograder.tools.sample_class import KINDS, write_class
 
     root = Path(args.course or REPO / "course-demo")

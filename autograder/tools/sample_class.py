@@ -176,7 +176,7 @@ nnlib.Sigmoid.forward = lambda self, Z: Z
 
 def write_class(out_dir, course, kinds=KINDS, assignments=None):
     """Write ``out_dir/<kind>/<assignment>/<assignment>.ipynb`` for every kind and assignment."""
-    from autograder.build import ensure_built
+    from autograder.stages.build import ensure_built
     out_dir = Path(out_dir)
     ensure_built(course, assignments)
     for assignment in assignments or course.built_assignments():

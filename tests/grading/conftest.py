@@ -11,9 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.autograde import autograde
-from autograder.build import build
-from autograder.collect import collect
+from autograder.stages.autograde import autograde
+from autograder.stages.build import build
+from autograder.stages.collect import collect
 from autograder.course import Course
 from autograder.tools.sample_class import KINDS, make_submission
 
@@ -66,13 +66,13 @@ def graded(course, notebooks, tmp_path_factory):
     write_submission(inbox, "allloop", all_answers_loop(source, release))
     collect(course, inbox)
     # the all-loop notebook gets an 8 s budget so the bound (not 3 x 5 s of timeouts) is what stops it
-    results = {r["student"]: r for r in autograde(course, workers=2, progress=False,
+    results = {r.student: r for r in autograde(course, workers=2, progress=False,
                                                   students=[k for k in KINDS])}
     short.notebook_timeout = 8
-    results.update({r["student"]: r for r in autograde(short, workers=1, progress=False,
+    results.update({r.student: r for r in autograde(short, workers=1, progress=False,
                                                       students=["allloop"])})
     return results
 
 
 def scores(result):
-    return {gid: g["auto_score"] for gid, g in result["grades"].items()}
+    return {gid: g.auto_score for gid, g in result.grades.items()}

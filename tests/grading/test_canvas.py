@@ -2,7 +2,7 @@
 
 import csv
 
-from autograder.canvas import IDENTITY, canvas_table
+from autograder.stages.canvas import IDENTITY, canvas_table
 from autograder.cli import main
 
 from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, NOTEBOOK_TIMEOUT

@@ -15,14 +15,14 @@ import time
 
 import pytest
 
-from autograder.autograde import autograde
-from autograder.build import build
+from autograder.stages.autograde import autograde
+from autograder.stages.build import build
 from autograder.cli import main
-from autograder.cluster import DaskGrader, accept
-from autograder.collect import collect
+from autograder.engines.cluster import DaskGrader, accept
+from autograder.stages.collect import collect
 from autograder.course import REPO, Course
-from autograder.export import rows
-from autograder.grader import Job
+from autograder.stages.export import rows
+from autograder.jobs import Job
 from autograder.tools.sample_class import make_submission
 
 from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, NOTEBOOK_TIMEOUT, scores, write_submission
@@ -70,10 +70,10 @@ def test_cluster_grades_exactly_like_local_workers(cluster, graded, notebooks, t
     for kind in KINDS:
         remote, local = course.load_result(kind, ASSIGNMENT), graded[kind]
         assert scores(remote) == scores(local), kind
-        assert (remote["status"], remote["reason"]) == (local["status"], local["reason"]), kind
-        assert ([f["grade_id"] for f in remote["failures"]]
-                == [f["grade_id"] for f in local["failures"]]), kind
-        assert remote["history"] == []
+        assert (remote.status, remote.reason) == (local.status, local.reason), kind
+        assert ([f["grade_id"] for f in remote.failures]
+                == [f["grade_id"] for f in local.failures]), kind
+        assert course.history(kind, ASSIGNMENT) == []
     # the graded notebooks came back as data and were recorded in the course folder
     assert (course.root / "autograded" / "perfect" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file()
     assert _gradebook_scores(course)["perfect"] == 5.0
@@ -114,13 +114,13 @@ def test_a_worker_killed_mid_job_loses_nothing(cluster, graded, notebooks, tmp_p
     thread.join(timeout=400)
     assert not thread.is_alive()
     results = outcome["results"]
-    assert sorted(seen) == sorted(students) == sorted(r["student"] for r in results)
+    assert sorted(seen) == sorted(students) == sorted(r.student for r in results)
     for name, kind in students.items():
         result = course.load_result(name, ASSIGNMENT)
-        assert result["history"] == []                       # recorded once
-        assert (scores(result), result["status"]) == (scores(graded[kind]),
-                                                     graded[kind]["status"]), result["reason"]
-    assert _gradebook_scores(course) == {n: graded[k]["score"] for n, k in students.items()}
+        assert course.history(name, ASSIGNMENT) == []        # recorded once
+        assert (scores(result), result.status) == (scores(graded[kind]),
+                                                     graded[kind].status), result.reason
+    assert _gradebook_scores(course) == {n: graded[k].score for n, k in students.items()}
     assert victim not in cluster.worker_pids()        # it really died (the nanny started a new one)
 
 
@@ -136,14 +136,14 @@ def test_a_job_that_always_kills_its_worker_is_recorded_as_an_error(cluster, not
                     job.extra["debug_exit_worker"] = True
             super().grade(jobs, on_result, progress)
 
-    results = {r["student"]: r for r in autograde(course, grader=Crashing(cluster.address),
+    results = {r.student: r for r in autograde(course, grader=Crashing(cluster.address),
                                                   progress=False)}
-    assert results["victim"]["status"] == "error"
-    assert results["victim"]["reason"].startswith(
+    assert results["victim"].status == "error"
+    assert results["victim"].reason.startswith(
         "KilledWorker: the Dask worker running this grading job died every time it ran, alone on "
         "the cluster, 2 times in a row (the last: tcp://127.0.0.1:")
-    assert results["victim"]["score"] is None
-    assert (results["honest"]["status"], results["honest"]["score"]) == ("graded", 1.0), results["honest"]["reason"]
+    assert results["victim"].score is None
+    assert (results["honest"].status, results["honest"].score) == ("graded", 1.0), results["honest"].reason
     row = {r["student"]: r for r in rows(course)}["victim"]
     assert (row["score"], row["status"]) == (None, "error")
 
@@ -176,13 +176,13 @@ def test_ctrl_c_leaves_a_consistent_gradebook_and_the_next_run_grades_the_rest(
     recorded = _gradebook_scores(course)
     assert set(recorded) == done
     for name in done:
-        assert recorded[name] == course.load_result(name, ASSIGNMENT)["score"]
+        assert recorded[name] == course.load_result(name, ASSIGNMENT).score
     rest = autograde(course, grader=DaskGrader(cluster.address), progress=False)
-    assert sorted(r["student"] for r in rest) == sorted(set(students) - done)
+    assert sorted(r.student for r in rest) == sorted(set(students) - done)
     for name, kind in students.items():
         result = course.load_result(name, ASSIGNMENT)
-        assert result["history"] == [] and scores(result) == scores(graded[kind]), name
-    assert _gradebook_scores(course) == {n: graded[k]["score"] for n, k in students.items()}
+        assert course.history(name, ASSIGNMENT) == [] and scores(result) == scores(graded[kind]), name
+    assert _gradebook_scores(course) == {n: graded[k].score for n, k in students.items()}
 
 
 def _job(tmp_path, course):
@@ -214,8 +214,8 @@ def test_the_client_rejects_a_result_it_cannot_verify(course, tmp_path, change, 
             "grades": {"test_square": {"auto_score": 1.0, "max_score": 1.0,
                                        "needs_manual_grade": False}}}
     taken = accept(job, {"result": dict(good), "notebook": None})
-    assert (taken["status"], taken["score"], taken["max_score"]) == ("graded", 1.0, 1.0)
+    assert (taken.status, taken.score, taken.max_score) == ("graded", 1.0, 1.0)
     rejected = accept(job, {"result": {**good, **change}, "notebook": None})
-    assert rejected["status"] == "error" and rejected["score"] is None
-    assert rejected["reason"].startswith(f"the cluster's result was rejected: {problem}")
-    assert accept(job, {"nonsense": 1})["reason"].startswith("the cluster's result was rejected")
+    assert rejected.status == "error" and rejected.score is None
+    assert rejected.reason.startswith(f"the cluster's result was rejected: {problem}")
+    assert accept(job, {"nonsense": 1}).reason.startswith("the cluster's result was rejected")

@@ -5,13 +5,13 @@ import doctest
 import numpy as np
 import pytest
 
-import autograder.checks
-import autograder.reference
-from autograder.checks import assert_close
-from autograder import reference
+import autograder.checker.checks
+import autograder.checker.reference
+from autograder.checker.checks import assert_close
+from autograder.checker import reference
 
 
-@pytest.mark.parametrize("module", [autograder.checks, autograder.reference])
+@pytest.mark.parametrize("module", [autograder.checker.checks, autograder.checker.reference])
 def test_docstring_examples(module):
     """The examples in the modules' docstrings run as written."""
     assert doctest.testmod(module).failed == 0

@@ -5,24 +5,26 @@ import os
 import nbformat
 import pytest
 
-import autograder.grader as grader_module
-from autograder.grader import Job, LocalProcessGrader
-from autograder.preprocessors import HideHiddenTests, import_bindings
-from autograder.report import render
+import autograder.jobs as jobs_module
+from autograder.engines.local import LocalProcessGrader
+from autograder.jobs import Job
+from autograder.stages.feedback.hide_hidden_tests import HideHiddenTests
+from autograder.worker.preprocessors import import_bindings
+from autograder.stages.summary import render
 
 
 @pytest.mark.parametrize("preload", [True, False])
 def test_a_worker_over_its_bound_is_killed_and_reported(tmp_path, monkeypatch, preload):
     """A worker that outlives notebook budget + start-up is killed: status killed, a reason."""
-    monkeypatch.setattr(grader_module, "STARTUP_SLACK", 0.3)
+    monkeypatch.setattr(jobs_module, "STARTUP_SLACK", 0.3)
     job = Job(student="slow", assignment="a", workdir=str(tmp_path), notebook_timeout=0,
               extra={"debug_sleep": 60})
     got = []
     LocalProcessGrader(1, preload=preload).grade([job], lambda j, r: got.append(r))
-    assert got[0]["status"] == "killed"
-    assert "did not finish within" in got[0]["reason"] and got[0]["score"] is None
+    assert got[0].status == "killed"
+    assert "did not finish within" in got[0].reason and got[0].score is None
     rows = [{"student": "slow", "assignment": "a", "score": None, "max_score": 5.0,
-             "status": "killed", "reason": got[0]["reason"], "failures": []}]
+             "status": "killed", "reason": got[0].reason, "failures": []}]
     assert "slow / a: killed" in render(rows)
 
 
@@ -88,7 +90,7 @@ def test_the_gradebook_schema_version_is_what_alembic_heads_says(monkeypatch, tm
     import sys
 
     import nbgrader.api
-    from autograder._nbgrader_setup import _ENV, setup
+    from autograder.nbgrader_setup import ALEMBIC_ENV as _ENV, setup
 
     setup()
     monkeypatch.delenv(_ENV, raising=False)

@@ -21,9 +21,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.autograde import autograde
-from autograder.build import build
-from autograder.collect import collect
+from autograder.stages.autograde import autograde
+from autograder.stages.build import build
+from autograder.stages.collect import collect
 from autograder.course import REPO, Course
 
 from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, scores, write_submission
@@ -33,8 +33,8 @@ NOTEBOOK_TIMEOUT = 40
 
 
 def _sandbox_or_skip():
-    from autograder import sandbox
-    ok, lines = sandbox.check()
+    from autograder.sandbox import check
+    ok, lines = check.check()
     if not ok:
         pytest.skip("the sandbox cannot run here, so the hostile class is not graded: "
                     + " | ".join(lines))
@@ -114,7 +114,7 @@ def hostile(tmp_path_factory):
         for student in ("honest_a", "honest_b"):
             write_submission(inbox, student, made[student])
         collect(course, inbox)
-        alone = {r["student"]: r for r in autograde(course, workers=2, progress=False)}
+        alone = {r.student: r for r in autograde(course, workers=2, progress=False)}
         protected = [course.root / "gradebook.db", course.root / "nbgrader_config.py",
                      course.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
                      course.release_path(ASSIGNMENT)]
@@ -124,7 +124,7 @@ def hostile(tmp_path_factory):
             if not student.startswith("honest"):
                 write_submission(inbox, student, nb)
         collect(course, inbox)
-        results = {r["student"]: r for r in autograde(course, workers=2, force=True,
+        results = {r.student: r for r in autograde(course, workers=2, force=True,
                                                       progress=False)}
         time.sleep(5)            # the lingering process would write 4 s after it started
         yield {"course": course, "alone": alone, "results": results, "listener": listener,
@@ -142,19 +142,19 @@ def test_each_submission_gets_its_exact_grade_status_and_reason(hostile, student
     """Scores per test, the status and the reason are exactly the expected ones."""
     result = hostile["results"][student]
     want_scores, want_status, phrases = EXPECTED[student]
-    assert result["sandboxed"] is True
-    assert (scores(result), result["status"]) == (want_scores, want_status), result["reason"]
-    assert result["max_score"] == 5.0
+    assert result.sandboxed is True
+    assert (scores(result), result.status) == (want_scores, want_status), result.reason
+    assert result.max_score == 5.0
     for phrase in phrases:
-        assert phrase in result["reason"], (phrase, result["reason"])
+        assert phrase in result.reason, (phrase, result.reason)
 
 
 def test_honest_students_grade_as_they_do_alone(hostile):
     """Graded in the same batch as every attack, the honest students get their grades alone."""
     for student in ("honest_a", "honest_b"):
         alone, batch = hostile["alone"][student], hostile["results"][student]
-        assert (scores(batch), batch["status"], batch["reason"]) == \
-            (scores(alone), alone["status"], alone["reason"])
+        assert (scores(batch), batch.status, batch.reason) == \
+            (scores(alone), alone.status, alone.reason)
 
 
 def test_the_course_gradebook_holds_the_verified_grades(hostile):
@@ -163,7 +163,7 @@ def test_the_course_gradebook_holds_the_verified_grades(hostile):
     course = hostile["course"]
     with Gradebook(course.db_url) as gb:
         for student, result in hostile["results"].items():
-            assert gb.find_submission(ASSIGNMENT, student).score == pytest.approx(result["score"])
+            assert gb.find_submission(ASSIGNMENT, student).score == pytest.approx(result.score)
 
 
 def test_nothing_outside_the_sandbox_changed(hostile):
@@ -175,8 +175,8 @@ def test_nothing_outside_the_sandbox_changed(hostile):
 def test_no_attack_reached_anything_outside(hostile):
     """Every attempt of the escape notebook was blocked; no later kernel ran a planted file."""
     course = hostile["course"]
-    texts = {s: _outputs(r["autograded"]) for s, r in hostile["results"].items()
-             if r.get("autograded")}
+    texts = {s: _outputs(r.autograded) for s, r in hostile["results"].items()
+             if r.autograded}
     escape = texts["escape"]
     assert "ESCAPED" not in escape, [l for l in escape.splitlines() if "ESCAPED" in l]
     for attempt in ("write the course gradebook", "read another student's submission",

@@ -7,9 +7,10 @@ import hmac
 import nbformat
 import pytest
 
-from autograder import guard
-from autograder.preprocessors import (check_seal, expected_digest, grades_from_source,
-                                      indent_body, wrap_test)
+from autograder.kernel import guard
+from autograder.jobs import Grade
+from autograder.worker.preprocessors import check_seal, expected_digest, indent_body, wrap_test
+from autograder.worker.verdict import grades_from_source
 
 KEY = bytes(range(32))
 TOKEN = "ab" * 16
@@ -27,7 +28,7 @@ def test_indenting_a_test_keeps_its_multiline_strings():
     wrapped = wrap_test(source, TOKEN)
     namespace = {}
     exec(compile(wrapped.replace("__import__('sys').audit", "(lambda *a: None)")
-                 .replace("__import__('autograder.guard').guard.restore(globals())", "pass"),
+                 .replace("__import__('autograder.kernel.guard').kernel.guard.restore(globals())", "pass"),
                  "<t>", "exec"), namespace)
     assert namespace["text"] == "a\nb"
     assert indent_body("x = 1\n\ny = 2") == "    x = 1\n\n    y = 2\n"
@@ -87,9 +88,8 @@ def test_points_come_from_the_source_notebook_only():
     graded = nbformat.v4.new_notebook(cells=[_cell("a", 1000, verified=True), _cell("b", 2),
                                              _cell("bonus", 1000, verified=True)])
     assert grades_from_source(source, graded) == {
-        "a": {"auto_score": 1.0, "max_score": 1.0, "needs_manual_grade": False},
-        "b": {"auto_score": 0.0, "max_score": 2.0, "needs_manual_grade": False},
-        "m": {"auto_score": None, "max_score": 3.0, "needs_manual_grade": True}}
+        "a": Grade(auto_score=1.0, max_score=1.0), "b": Grade(auto_score=0.0, max_score=2.0),
+        "m": Grade(auto_score=None, max_score=3.0, needs_manual_grade=True)}
     stderr = nbformat.v4.new_output("stream", name="stderr", text="warning")
     graded.cells[0].outputs = [stderr]
-    assert grades_from_source(source, graded)["a"]["auto_score"] == 0.0
+    assert grades_from_source(source, graded)["a"].auto_score == 0.0

@@ -6,14 +6,15 @@ import json
 import numpy as np
 import pytest
 
-from autograder.autograde import autograde
-from autograder.build import build, student
+from autograder.stages.autograde import autograde
+from autograder.stages.build import build, student
 from autograder.cli import build_parser
-from autograder.collect import collect
+from autograder.stages.collect import collect
 from autograder.course import Course, CourseError
-from autograder.export import export, rows
-from autograder.feedback import feedback
-from autograder.report import misconception, render
+from autograder.jobs import Result
+from autograder.stages.export import export, rows
+from autograder.stages.feedback import feedback
+from autograder.stages.summary import misconception, render
 
 from .conftest import ASSIGNMENT, DATA, scores, write_submission
 
@@ -53,7 +54,7 @@ def test_collect_reports_unknown_assignments_and_missing_folders(course, tmp_pat
 def test_feedback_never_shows_hidden_tests(graded, course):
     """feedback: no hidden test source, message or traceback; a neutral line instead."""
     made = feedback(course)
-    assert len(made) == len([r for r in graded.values() if r.get("autograded")])
+    assert len(made) == len([r for r in graded.values() if r.autograded])
     for path in made:
         html = path.read_text()
         for secret in SECRETS:
@@ -80,7 +81,7 @@ def test_export_says_why_instead_of_a_silent_zero(graded, course, tmp_path):
 
 def test_summary_names_failed_tests_and_misconceptions(graded, course, tmp_path):
     """summary: the table, the flagged submissions and the misconceptions; plot saved."""
-    from autograder.report import plot
+    from autograder.stages.summary import plot
     table = rows(course)
     text = render(table)
     assert "crasher / fx_basics: crashed" in text
@@ -125,10 +126,10 @@ def test_resubmission_replaces_the_grade_and_keeps_history(graded, course, tmp_p
     write_submission(tmp_path, "partial", make_submission("perfect", source, release))
     assert collect(course, tmp_path)[0][2].startswith("resubmission")
     results = autograde(course, workers=1, progress=False)
-    assert [r["student"] for r in results] == ["partial"]       # only what changed is regraded
+    assert [r.student for r in results] == ["partial"]       # only what changed is regraded
     current = course.load_result("partial", ASSIGNMENT)
-    assert current["score"] == 5.0
-    assert [h["score"] for h in current["history"]] == [1.0]
+    assert current.score == 5.0
+    assert [h["score"] for h in course.history("partial", ASSIGNMENT)] == [1.0]
     archived = list((course.root / "archive" / "partial" / ASSIGNMENT).iterdir())
     assert len(archived) == 1
     assert json.loads((archived[0] / "result.json").read_text())["score"] == 1.0
@@ -142,8 +143,8 @@ def test_regrading_gives_the_same_grades(graded, course):
     again = autograde(course, workers=2, force=True, progress=False,
                       students=["perfect", "tamperer"])
     for result in again:
-        assert scores(result) == scores(graded[result["student"]]), result["student"]
-        assert result["status"] == graded[result["student"]]["status"]
+        assert scores(result) == scores(graded[result.student]), result.student
+        assert result.status == graded[result.student].status
 
 
 @pytest.mark.parametrize("command", ["build", "student", "collect", "autograde", "feedback",
@@ -219,8 +220,8 @@ def test_export_asks_the_gradebook_the_same_number_of_questions_for_any_class_si
                 folder = course.root / "submitted" / student / ASSIGNMENT
                 folder.mkdir(parents=True)
                 (folder / "timestamp.txt").write_text("2026-01-01 00:00:00.000000 UTC\n")
-                course._store_result({"student": student, "assignment": ASSIGNMENT,
-                                      "status": "graded", "reason": ""})
+                course.store_result(Result(student=student, assignment=ASSIGNMENT,
+                                           timestamp=None, status="graded"))
         count = []
         listener = lambda *args: count.append(1)          # noqa: E731
         event.listen(Engine, "before_cursor_execute", listener)

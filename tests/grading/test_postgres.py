@@ -70,15 +70,15 @@ def test_whole_pipeline_on_a_postgresql_gradebook(postgres, graded, notebooks, t
     assert course.db_url == url
     for kind in KINDS:
         result = course.load_result(kind, ASSIGNMENT)
-        assert (scores(result), result["status"]) == (scores(graded[kind]),
-                                                     graded[kind]["status"]), kind
+        assert (scores(result), result.status) == (scores(graded[kind]),
+                                                     graded[kind].status), kind
 
     # regrade: the same grades again, the earlier result kept as history
     assert _cli("autograde", "--force", "--student", "perfect", "--student", "partial",
                 "--no-progress", root=root, db=url) == 0
     for kind in ("perfect", "partial"):
         result = course.load_result(kind, ASSIGNMENT)
-        assert scores(result) == scores(graded[kind]) and len(result["history"]) == 1
+        assert scores(result) == scores(graded[kind]) and len(course.history(kind, ASSIGNMENT)) == 1
 
     engine = sqlalchemy.create_engine(url)
     try:
@@ -93,7 +93,7 @@ def test_whole_pipeline_on_a_postgresql_gradebook(postgres, graded, notebooks, t
         engine.dispose()
     assert set(stored) == set(KINDS)
     for kind in ("perfect", "partial", "stub", "crasher"):
-        assert stored[kind] == graded[kind]["score"], kind
+        assert stored[kind] == graded[kind].score, kind
     assert not (root / "gradebook.db").exists()
 
     assert _cli("feedback", root=root) == 0

@@ -5,9 +5,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.autograde import autograde
-from autograder.build import build
-from autograder.collect import collect
+from autograder.stages.autograde import autograde
+from autograder.stages.build import build
+from autograder.stages.collect import collect
 from autograder.course import Course
 from autograder.tools.sample_class import graded_test_ids, make_submission
 
@@ -30,7 +30,7 @@ def real_graded(tmp_path_factory):
             write_submission(inbox, kind, make_submission(kind, source, release), assignment=name)
     collect(course, inbox)
     results = autograde(course, workers=2, progress=False)
-    return course, {(r["student"], r["assignment"]): r for r in results}
+    return course, {(r.student, r.assignment): r for r in results}
 
 
 @pytest.mark.skipif(not REAL, reason="no notebooks yet")
@@ -41,10 +41,10 @@ def test_solution_full_marks_and_stub_zero(real_graded, name):
     source = nbformat.read(course.root / "source" / name / f"{name}.ipynb", 4)
     tests = graded_test_ids(source)
     perfect, stub = results[("perfect", name)], results[("stub", name)]
-    assert perfect["status"] == "graded", perfect["reason"]
-    assert {g: v["auto_score"] for g, v in perfect["grades"].items()} == {
-        g: v["max_score"] for g, v in perfect["grades"].items()}, perfect["failures"]
-    assert set(perfect["grades"]) == set(tests)
-    assert not perfect["tampering"], perfect["tampering"]      # the guard has no false alarms
-    assert stub["status"] == "graded", stub["reason"]
-    assert all(v["auto_score"] == 0 for v in stub["grades"].values()), stub["grades"]
+    assert perfect.status == "graded", perfect.reason
+    assert {g: v.auto_score for g, v in perfect.grades.items()} == {
+        g: v.max_score for g, v in perfect.grades.items()}, perfect.failures
+    assert set(perfect.grades) == set(tests)
+    assert not perfect.notes.get("tampering"), perfect.notes      # the guard has no false alarms
+    assert stub.status == "graded", stub.reason
+    assert all(v.auto_score == 0 for v in stub.grades.values()), stub.grades

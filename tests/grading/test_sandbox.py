@@ -24,15 +24,19 @@ import nbformat
 import pytest
 
 from autograder import sandbox
-from autograder.autograde import autograde
-from autograder.build import build
-from autograder.collect import collect
+from autograder.stages.autograde import autograde
+from autograder.stages.build import build
+from autograder.stages.collect import collect
 from autograder.course import UNSANDBOXED, Course, CourseError
-from autograder.export import export, rows
-from autograder.grader import LocalProcessGrader
-from autograder.report import render
-from autograder.sandbox import HOME, Limits, Sandbox, kernel_manager_for, sandbox_processes
-from autograder.warm import WarmSandbox, Zygote
+from autograder.stages.export import export, rows
+from autograder.engines.local import LocalProcessGrader
+from autograder.stages.summary import render
+from autograder.jobs import Limits
+from autograder.sandbox import HOME, Sandbox, bwrap, cgroups, slots
+from autograder.sandbox import check as sandbox_check
+from autograder.sandbox.bwrap import sandbox_processes
+from autograder.sandbox.provisioner import kernel_manager_for
+from autograder.sandbox.warm import WarmSandbox, Zygote
 
 from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, NOTEBOOK_TIMEOUT, write_submission
 
@@ -45,7 +49,7 @@ LIMITS = Limits(memory_mb=700, processes=48, cpu_seconds=120, disk_mb=16, open_f
 @pytest.fixture(scope="module", autouse=True)
 def available():
     """Skip where the machine cannot run the sandbox -- but never in CI, where it must."""
-    ok, lines = sandbox.check()
+    ok, lines = sandbox_check.check()
     if not ok:
         message = "the sandbox cannot start here: " + "; ".join(lines)
         if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
@@ -136,7 +140,7 @@ def test_kernel_is_an_unprivileged_user_inside_and_outside(kernel, box):
         real, effective, saved, fs = map(int, _status(pid, "Uid"))
         assert 0 not in (real, effective, saved, fs), pid
         if os.geteuid() == 0:
-            assert real == box.uid >= sandbox.UID_BASE     # the slot's own uid, not a shared one
+            assert real == box.uid >= slots.UID_BASE     # the slot's own uid, not a shared one
 
 
 def test_kernel_has_its_own_pid_namespace_with_init(kernel):
@@ -193,23 +197,25 @@ def test_repository_course_and_home_are_invisible(kernel, tmp_path):
                        "os.listdir() if not f.startswith('.'))]") == [HOME, HOME, ["data.txt"]]
     # a Python installed under $HOME is bound at its own path, alone: nothing else of $HOME
     home = Path.home()
-    leading = sorted({Path(t).relative_to(home).parts[0] for t in sandbox._python_trees()
+    leading = sorted({Path(t).relative_to(home).parts[0] for t in bwrap._python_trees()
                       if Path(t).is_relative_to(home)})
     assert kernel.json(f"import os\nos.path.isdir({str(home)!r}) and sorted(os.listdir("
                        f"{str(home)!r}))") == (leading or False)
 
 
 def test_helpers_are_the_only_part_of_autograder_shipped(kernel):
-    """autograder inside is a read-only copy of the kernel-side helpers and nothing else."""
+    """autograder inside is a read-only copy of autograder.kernel and nothing else."""
     seen = kernel.json("import autograder, os\n"
-                       "[autograder.__path__[0], sorted(f for f in os.listdir(autograder.__path__[0]) "
-                       "if f.endswith('.py'))]")
-    assert seen == [sandbox.HELPERS + "/autograder", sorted(sandbox.KERNEL_MODULES)]
+                       "top = autograder.__path__[0]\n"
+                       "[top, sorted(os.listdir(top)), sorted(f for f in os.listdir(top + '/kernel') "
+                       "if not f.startswith('__pycache__'))]")
+    shipped = sorted(f for f in os.listdir(bwrap.kernel_package()) if f.endswith(".py"))
+    assert seen == [bwrap.HELPERS + "/autograder", ["__init__.py", "kernel"], shipped]
 
 
 def test_only_the_working_folder_tmp_and_the_sockets_are_writable(kernel, box):
     """Writes fail everywhere but the private working folder, /tmp, /dev/shm and the ipc folder."""
-    targets = ["/usr/x", "/x", "/dev/x", sandbox.HELPERS + "/autograder/guard.py",
+    targets = ["/usr/x", "/x", "/dev/x", bwrap.HELPERS + "/autograder/kernel/guard.py",
                os.path.join(os.path.dirname(sandbox.__file__), "x"),
                os.path.join(sys.prefix, "x"), os.path.join(sys.base_prefix, "x"),
                f"{HOME}/x", "/tmp/x", "/dev/shm/x"]
@@ -302,7 +308,7 @@ def test_kernel_is_in_its_own_memory_and_pids_cgroups(kernel, box):
     for controller, knob, value in (("memory", "memory.limit_in_bytes", LIMITS.memory_mb * MB),
                                     ("pids", "pids.max", LIMITS.processes)):
         assert f"autograder-{box.uid}-" in groups[controller]
-        own = sandbox._own_cgroup(controller)
+        own = cgroups.own_cgroup(controller)
         folder = os.path.join(own, os.path.basename(groups[controller]))
         assert int(Path(folder, knob).read_text()) == value
 
@@ -425,7 +431,7 @@ def test_cgroups_and_staging_are_removed_after_the_sandbox(tmp_path):
     """A process's cgroups are gone once it has ended; the sandbox's folder once it is closed."""
     with Sandbox(limits=LIMITS) as short:
         assert short.run([sys.executable, "-c", "print('hi')"]).stdout == "hi\n"
-        own = [sandbox._own_cgroup(c) for c in ("memory", "pids")] if os.geteuid() == 0 else []
+        own = [cgroups.own_cgroup(c) for c in ("memory", "pids")] if os.geteuid() == 0 else []
         for parent in filter(None, own):      # checked while the slot is still ours
             assert not [p for p in os.listdir(parent) if p.startswith(f"autograder-{short.uid}-")]
         folder = short._dir
@@ -461,7 +467,7 @@ def probe_courses(tmp_path_factory):
             write_submission(inbox, "probe", _probe_submission(course))
             collect(course, inbox)
         result = autograde(course, workers=1, force=True, progress=False)[0]
-        notebook = nbformat.read(result["autograded"], 4)
+        notebook = nbformat.read(result.autograded, 4)
         graded[sandboxed] = (course, result, render(rows(course)),
                              notebook.cells[2].outputs[0]["text"])
     return graded
@@ -471,10 +477,10 @@ def test_grading_runs_the_kernel_in_the_sandbox(probe_courses):
     """autograde (sandbox on by default): the notebook ran as uid 1000 on host 'sandbox' in the
     private working folder holding only the submission; full marks as usual."""
     course, result, summary, printed = probe_courses[True]
-    assert (result["status"], result["score"], result["sandboxed"]) == ("graded", 5.0, True)
+    assert (result.status, result.score, result.sandboxed) == ("graded", 5.0, True)
     assert printed.startswith(f"1000 sandbox {HOME} ")
     assert f"'{ASSIGNMENT}.ipynb'" in printed and "gradebook" not in printed
-    assert sorted(p.name for p in Path(result["autograded"]).parent.iterdir()) == [
+    assert sorted(p.name for p in Path(result.autograded).parent.iterdir()) == [
         f"{ASSIGNMENT}.ipynb"]                      # only the validated notebook is taken back
     assert "WITHOUT" not in summary
 
@@ -483,8 +489,8 @@ def test_no_sandbox_marks_every_result_in_the_csv_and_the_summary(probe_courses,
     """--no-sandbox: same score, and the reason says UNSANDBOXED in the CSV and the summary."""
     course, result, summary, printed = probe_courses[False]
     assert not printed.startswith("1000 sandbox")
-    assert (result["score"], result["sandboxed"]) == (5.0, False)
-    assert result["reason"].startswith(UNSANDBOXED)
+    assert (result.score, result.sandboxed) == (5.0, False)
+    assert result.reason.startswith(UNSANDBOXED)
     with open(export(course, tmp_path / "grades.csv"), newline="") as handle:
         row = next(csv.DictReader(handle))
     assert row["reason"].startswith("UNSANDBOXED")
@@ -495,16 +501,18 @@ def test_no_sandbox_marks_every_result_in_the_csv_and_the_summary(probe_courses,
 def test_autograde_refuses_when_the_sandbox_cannot_start(probe_courses, monkeypatch):
     """No bwrap on this machine: autograde refuses, saying why and how to fix; nothing graded."""
     course = probe_courses[True][0]
-    monkeypatch.setattr(sandbox, "BWRAP", "bwrap-not-installed-here")
-    monkeypatch.setattr(sandbox, "_available", None)
+    monkeypatch.setattr(sandbox_check, "BWRAP", "bwrap-not-installed-here")
+    monkeypatch.setattr(bwrap, "BWRAP", "bwrap-not-installed-here")
+    monkeypatch.setattr(sandbox_check, "_available", None)
     with pytest.raises(CourseError, match="bubblewrap .* not installed.*apt-get install bubblewrap"):
         autograde(course, workers=1, force=True, progress=False)
-    monkeypatch.setattr(sandbox, "_available", None)
+    monkeypatch.setattr(sandbox_check, "_available", None)
 
 
 KILLED_WORKER = """
 import subprocess, sys, time
-from autograder.sandbox import Limits, Sandbox
+from autograder.jobs import Limits
+from autograder.sandbox import Sandbox
 box = Sandbox(limits=Limits(memory_mb=256, processes=16, disk_mb=8)).open()
 launch = box.prepare(["sleep", "600"])
 bwrap = subprocess.Popen(launch.argv, start_new_session=True, **launch.popen_kwargs)
@@ -534,8 +542,8 @@ def test_what_a_killed_worker_leaves_is_removed(tmp_path):
         if len(inside) >= 3:                  # bwrap, its init, sleep
             break
         time.sleep(0.05)
-    cgroups = [os.path.join(sandbox._own_cgroup(c), f"autograder-{uid}-1") for c in ("memory", "pids")]
-    assert all(os.path.isdir(path) for path in cgroups) and os.path.isdir(folder)
+    left = [os.path.join(cgroups.own_cgroup(c), f"autograder-{uid}-1") for c in ("memory", "pids")]
+    assert all(os.path.isdir(path) for path in left) and os.path.isdir(folder)
     worker.kill()
     worker.wait()
     worker.stdout.close()
@@ -545,8 +553,8 @@ def test_what_a_killed_worker_leaves_is_removed(tmp_path):
         time.sleep(0.05)
     else:
         pytest.fail(f"sandbox processes {inside} outlived their worker")
-    sandbox.remove_stale()      # (another worker taking the same slot would have removed them too)
-    assert not any(os.path.exists(path) for path in cgroups + [folder])
+    slots.remove_stale()      # (another worker taking the same slot would have removed them too)
+    assert not any(os.path.exists(path) for path in left + [folder])
 
 
 def test_sandbox_check_says_what_is_enforced(capsys):
@@ -582,7 +590,7 @@ def test_no_sandbox_flag_warns_and_reaches_the_course(capsys, tmp_path):
     assert _course(args).sandbox is True
 
 
-# ------------------------------------------------------------------ warm kernels (autograder.warm)
+# ------------------------------------------------------------------ warm kernels (autograder.sandbox.warm)
 @pytest.fixture(scope="module")
 def zygote():
     started = Zygote(LIMITS).start()
@@ -666,10 +674,10 @@ def test_a_warm_kernel_cannot_reach_the_zygote(zygote, tmp_path):
     kernel = _warm(zygote, tmp_path, "x\n")
     try:
         assert not kernel.json(f"import os\nos.path.exists({zygote.socket_path!r})")
-        inits = sandbox._children(zygote.process.pid)                 # bwrap's init
-        zygotes = [pid for init in inits for pid in sandbox._children(init)]
+        inits = bwrap.children(zygote.process.pid)                 # bwrap's init
+        zygotes = [pid for init in inits for pid in bwrap.children(init)]
         keeper = kernel.km.provisioner.pid
-        assert keeper in [pid for z in zygotes for pid in sandbox._children(z)]
+        assert keeper in [pid for z in zygotes for pid in bwrap.children(z)]
         trusted = set()
         for pid in inits + zygotes + [keeper]:
             trusted |= _sockets(pid)
@@ -700,7 +708,7 @@ def test_grading_forks_warm_kernels_and_falls_back_to_cold_ones(probe_courses, m
     warm = _SpyGrader(1)
     result = autograde(course, force=True, progress=False, grader=warm)[0]
     assert warm.zygotes and all(z and z["socket"] for z in warm.zygotes)
-    assert (result["status"], result["score"], result["sandboxed"]) == ("graded", 5.0, True)
+    assert (result.status, result.score, result.sandboxed) == ("graded", 5.0, True)
 
     def refuse(self):
         raise sandbox.SandboxUnavailable("no nested user namespaces here (test)")
@@ -708,8 +716,8 @@ def test_grading_forks_warm_kernels_and_falls_back_to_cold_ones(probe_courses, m
     cold = _SpyGrader(1)
     result = autograde(course, force=True, progress=False, grader=cold)[0]
     assert cold.zygotes == [None]
-    assert (result["status"], result["score"], result["sandboxed"]) == ("graded", 5.0, True)
-    assert nbformat.read(result["autograded"], 4).cells[2].outputs[0]["text"].startswith(
+    assert (result.status, result.score, result.sandboxed) == ("graded", 5.0, True)
+    assert nbformat.read(result.autograded, 4).cells[2].outputs[0]["text"].startswith(
         f"1000 sandbox {HOME} ")
     assert "warm kernels unavailable, starting each kernel cold: no nested user namespaces" \
         in caplog.text
@@ -717,8 +725,8 @@ def test_grading_forks_warm_kernels_and_falls_back_to_cold_ones(probe_courses, m
 
 def _zygote_pid(zygote):
     """Host pid of the zygote's Python (the child of bwrap's init)."""
-    (init,) = sandbox._children(zygote.process.pid)
-    (pid,) = sandbox._children(init)
+    (init,) = bwrap.children(zygote.process.pid)
+    (pid,) = bwrap.children(init)
     return pid
 
 

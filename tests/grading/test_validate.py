@@ -3,7 +3,7 @@
 import nbformat
 
 from autograder.tools.sample_class import make_submission
-from autograder.validate import validate
+from autograder.student.validate import validate
 
 from .conftest import ASSIGNMENT
 

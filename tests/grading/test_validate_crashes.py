@@ -3,7 +3,7 @@
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder.validate import validate
+from autograder.student.validate import validate
 
 
 def _notebook(tmp_path):

@@ -177,26 +177,26 @@ IMPORT_HOOK = '''
 import builtins, types
 _real_import = builtins.__import__
 _fake_sys = types.SimpleNamespace(audit=lambda *args: None)
-_fake_guard = types.SimpleNamespace(guard=types.SimpleNamespace(restore=lambda names: None))
+_fake_guard = types.SimpleNamespace(kernel=types.SimpleNamespace(guard=types.SimpleNamespace(restore=lambda names: None)))
 def _evil_import(name, *args, **kwargs):
     if name == "sys":
         return _fake_sys
-    if name == "autograder.guard":
+    if name == "autograder.kernel.guard":
         return _fake_guard
     return _real_import(name, *args, **kwargs)
 builtins.__import__ = _evil_import
 ''' + _NEUTRALIZE
 
 GUARD_REPLACE = '''
-import sys, types, autograder
-_fake = types.ModuleType("autograder.guard")
+import sys, types, autograder.kernel
+_fake = types.ModuleType("autograder.kernel.guard")
 def _restore(names):
     import numpy as np
     names["check_array"] = names["check_scalar"] = lambda *a, **k: None
     np.allclose = lambda *a, **k: True
     np.testing.assert_allclose = lambda *a, **k: None
 _fake.restore = _restore
-sys.modules["autograder.guard"] = autograder.guard = _fake
+sys.modules["autograder.kernel.guard"] = autograder.kernel.guard = _fake
 '''
 
 # The residual the guard's docstring admits, carried out: a Python signal handler firing while the
@@ -205,7 +205,7 @@ sys.modules["autograder.guard"] = autograder.guard = _fake
 # must fail, sealed all the same) shows it.
 KEY_THEFT = '''
 import re, signal, sys, time
-from autograder.guard import SEAL_MARK, code_digest, seal_message
+from autograder.kernel.guard import SEAL_MARK, code_digest, seal_message
 _stolen = {}
 def _grab(signum, frame):
     while frame is not None:

@@ -1,0 +1,210 @@
+"""The instructor's process: the course folder, its paths, its submissions and their results, and
+the ONLY writer of its gradebook (``Course.record``).
+
+Each grading stage (autograder.stages) is a module of its own that takes the course: build, collect,
+autograde, feedback, export, summary.
+
+Layout (everything here is generated; ``notebooks/`` stays the single source of truth)::
+
+    course/
+      nbgrader_config.py        copy of autograder/nbgrader_config.py (plain nbgrader works here)
+      gradebook.db              nbgrader's gradebook
+      source/<a>/<a>.ipynb      copied from notebooks/<a>.ipynb (only the notebook)
+      release/<a>/<a>.ipynb     student versions (nbgrader generate_assignment)
+      submitted/<s>/<a>/        the current submission + timestamp.txt
+      autograded/<s>/<a>/       the graded copy (nbgrader autograde)
+      feedback/<s>/<a>/<a>.html feedback, hidden tests removed
+      results/<s>/<a>.json      status, reason, per-test failures, history of earlier results
+      archive/<s>/<a>/<time>/   earlier submissions (with the result they got)
+      reports/grades.csv, summary.png
+      .work/                    one private folder per grading job
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import shutil
+from pathlib import Path
+
+from autograder.course.gradebook import GradebookError, course_url
+from autograder.jobs import CELL_TIMEOUT, FLAGGED, MEMORY_LIMIT_MB, NOTEBOOK_TIMEOUT, Result, Status
+from autograder.nbgrader_config import make_config
+from autograder.nbgrader_setup import setup as _setup_nbgrader
+
+_setup_nbgrader()
+REPO = Path(__file__).resolve().parents[2]
+LOG = logging.getLogger("autograder")
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
+# Leads the reason of every result graded with --no-sandbox (CSV, summary, results/*.json).
+UNSANDBOXED = "UNSANDBOXED (graded with --no-sandbox: the student's code ran with the grader's rights)"
+
+
+class CourseError(Exception):
+    """A problem the instructor can fix; the CLI prints it without a traceback."""
+
+
+def _quiet_logger():
+    log = logging.getLogger("autograder.nbgrader")
+    log.setLevel(logging.ERROR)
+    return log
+
+
+def sha256(path):
+    """Hex digest of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def now_stamp():
+    return dt.datetime.now(dt.timezone.utc).strftime(TIMESTAMP_FORMAT)
+
+
+def run_nbgrader(converter_class, cfg, failure):
+    """Run one of nbgrader's converters (forced, quiet); its failure becomes a CourseError."""
+    from nbgrader.coursedir import CourseDirectory  # nbgrader loads slowly: only when grading
+
+    converter = converter_class(coursedir=CourseDirectory(config=cfg), config=cfg,
+                                log=_quiet_logger())
+    converter.force = True
+    try:
+        converter.start()
+    except Exception as exc:
+        raise CourseError(f"nbgrader {failure}: {exc}") from exc
+
+
+class Course:
+    """An nbgrader course folder built from a folder of source notebooks."""
+
+    def __init__(self, root=None, notebooks=None, *, cell_timeout=CELL_TIMEOUT,
+                 notebook_timeout=NOTEBOOK_TIMEOUT, memory_mb=MEMORY_LIMIT_MB, sandbox=True,
+                 db=None):
+        self.root = Path(root or REPO / "course").resolve()
+        # False only for debugging: every result is then marked unsandboxed (UNSANDBOXED)
+        self.sandbox = bool(sandbox)
+        self.notebooks = Path(notebooks or REPO / "notebooks").resolve()
+        self.cell_timeout = int(cell_timeout)
+        self.notebook_timeout = int(notebook_timeout)
+        self.memory_mb = int(memory_mb)
+        try:     # SQLite in the course folder unless --db (or the course's autograder.json) says
+            self._db_url = course_url(self.root, db)
+        except GradebookError as exc:
+            raise CourseError(str(exc)) from exc
+
+    # ------------------------------------------------------------------ paths
+    def config(self, **overrides):
+        return make_config(self.root, cell_timeout=self.cell_timeout,
+                           notebook_timeout=self.notebook_timeout, memory_mb=self.memory_mb,
+                           db_url=self.db_url, **overrides)
+
+    @property
+    def db_url(self):
+        return self._db_url
+
+    def assignments(self):
+        """Assignment names: the stems of the source notebooks, in order."""
+        if not self.notebooks.is_dir():
+            raise CourseError(f"no notebooks folder at {self.notebooks}")
+        return sorted(p.stem for p in self.notebooks.glob("*.ipynb")
+                      if not p.name.startswith("."))
+
+    def built_assignments(self):
+        return sorted(p.name for p in (self.root / "release").glob("*")
+                      if (p / f"{p.name}.ipynb").exists())
+
+    def release_path(self, assignment):
+        return self.root / "release" / assignment / f"{assignment}.ipynb"
+
+    # ------------------------------------------------------------------ submissions
+    def submissions(self):
+        """[(student, assignment, timestamp)] of everything in submitted/."""
+        found = []
+        for path in sorted((self.root / "submitted").glob("*/*/timestamp.txt")):
+            assignment, student = path.parent.name, path.parent.parent.name
+            found.append((student, assignment, path.read_text().strip()))
+        return found
+
+    # ------------------------------------------------------------------ results
+    def result_path(self, student, assignment):
+        return self.root / "results" / student / f"{assignment}.json"
+
+    def _load_record(self, student, assignment):
+        path = self.result_path(student, assignment)
+        if path.exists():
+            return json.loads(path.read_text())
+        return None
+
+    def load_result(self, student, assignment):
+        """The current result of a submission (autograder.jobs.Result), or None."""
+        record = self._load_record(student, assignment)
+        return Result.from_dict(record) if record is not None else None
+
+    def history(self, student, assignment):
+        """The results a submission had before its current one, oldest first (as stored: dicts)."""
+        record = self._load_record(student, assignment)
+        return list(record.get("history", [])) if record else []
+
+    def store_result(self, result):
+        """Keep ``result`` as the submission's current result; the one it replaces goes into its
+        ``history``."""
+        path = self.result_path(result.student, result.assignment)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        previous = self._load_record(result.student, result.assignment)
+        history = []
+        if previous:
+            history = previous.pop("history", [])
+            history.append(previous)
+        record = {**result.to_dict(), "history": history, "graded_at": now_stamp()}
+        path.write_text(json.dumps(record, indent=1))
+
+    # ------------------------------------------------------------------ the gradebook's one writer
+    def record(self, job, result, gb):
+        """Copy the graded notebook and the grades of ``result`` into the course (callers serialize
+        this: it is the gradebook's only writer).  ``gb`` is an open nbgrader Gradebook."""
+        import nbformat
+
+        student, assignment = job.student, job.assignment
+        if not result.sandboxed:
+            result.reason = UNSANDBOXED + (f"; {result.reason}" if result.reason else "")
+        dest = self.root / "autograded" / student / assignment
+        if dest.exists():
+            shutil.rmtree(dest)
+        # Only the graded notebook, and only if it reads as one: nothing else from the job folder.
+        graded = Path(job.workdir) / "autograded" / student / assignment / f"{assignment}.ipynb"
+        produced, result.autograded = result.autograded, None
+        if produced and graded.is_file():
+            try:
+                nbformat.validate(nbformat.read(graded, as_version=4))
+            except Exception as exc:          # not a notebook: nbgrader did not write it
+                LOG.warning("%s / %s: graded notebook rejected (%s)", student, assignment, exc)
+            else:
+                dest.mkdir(parents=True)
+                shutil.copyfile(graded, dest / f"{assignment}.ipynb")
+                result.autograded = str(dest / f"{assignment}.ipynb")
+        import warnings
+        warnings.filterwarnings("ignore", module="nbgrader")        # SQLAlchemy autoflush notes
+        warnings.filterwarnings("ignore", message=".*not in session.*")
+        # cells without a grade (the job failed before them) are for a human to look at
+        flagged = result.status in FLAGGED - {Status.MEMORY}
+        try:
+            gb.update_or_create_student(student)
+            kwargs = {}
+            if job.timestamp:
+                kwargs["timestamp"] = job.timestamp
+            gb.update_or_create_submission(assignment, student, **kwargs)
+            notebook = gb.find_submission_notebook(assignment, assignment, student)
+            for grade in notebook.grades:
+                got = result.grades.get(grade.name)
+                grade.auto_score = got.auto_score if got else None
+                grade.needs_manual_grade = bool(got.needs_manual_grade) if got else flagged
+            for comment in notebook.comments:
+                comment.auto_comment = None
+            gb.db.commit()
+        except BaseException:
+            gb.db.rollback()        # nothing half-recorded; the next result starts clean
+            raise
+        self.store_result(result)
+        if result.status not in (Status.ERROR, Status.KILLED):    # a failed job's folder: to debug
+            shutil.rmtree(job.workdir, ignore_errors=True)
+        return result

@@ -1,0 +1,24 @@
+"""Where submissions are graded: a ``Grader`` runs jobs and hands back results.
+
+A job is a self-contained folder (the job-folder protocol): ``source/<a>/<a>.ipynb``,
+``submitted/<s>/<a>/`` (the submission's files), ``gradebook.db`` (a snapshot holding only the
+assignment's definitions) and ``job.json`` (autograder.jobs.Job.spec); grading it writes
+``result.json`` (autograder.jobs.Result) and ``autograded/<s>/<a>/<a>.ipynb`` into it.  So an engine
+only has to "run ``python -m autograder.worker job.json`` somewhere and bring the folder back":
+``engines.local`` does it in local processes, ``engines.cluster`` on a Dask cluster; a grader for
+other machines (ssh/rsync, a batch queue) implements the same ``grade`` method.  Results are passed
+to ``on_result`` in the calling thread, one at a time, so the caller is the only writer of the
+course gradebook.
+"""
+
+from __future__ import annotations
+
+import abc
+
+
+class Grader(abc.ABC):
+    """Runs jobs; calls ``on_result(job, result)`` in the caller's thread for each."""
+
+    @abc.abstractmethod
+    def grade(self, jobs, on_result, progress=None):
+        ...

@@ -1,0 +1,242 @@
+"""Grading on a Dask cluster: ``autograde --cluster tcp://HOST:8786``.
+
+A job travels to a Dask worker as DATA -- its settings, the submission's files, and (sent once per
+assignment, shared by its jobs) the source notebook and the assignment's gradebook snapshot
+(autograder.gradebook.snapshot: definitions only, no student's grade) -- and the result comes back
+as data: statuses, scores, reasons, the graded notebook's bytes.  Workers need no shared filesystem
+and never see the course folder or its database; the client (this process) stays the only writer of
+the gradebook and checks every result against the source notebook before it records it.
+
+On the worker the job runs exactly as a local one does: its folder is recreated from the data in a
+private temporary folder, graded by :class:`autograder.engines.local.LocalProcessGrader` in its own
+bounded process with the student's kernel in the sandbox, and removed (autograder.engines.cluster_task).
+
+Failures (Dask's own machinery, see distributed's ``allowed-failures``):
+- a worker that dies mid-job (machine lost, process killed) has its job re-run on another worker;
+  each submission still gets exactly one result (one future per submission);
+- a job whose worker dies every time it runs is given up after ``allowed-failures`` deaths
+  (``KilledWorker``).  Dask blames every job the dying worker held, so each blamed job runs once
+  more, alone on the cluster; the one that kills its worker again is recorded as an error with
+  that reason, the innocent ones are graded;
+- Ctrl-C cancels what is left; the results already recorded stay, and the next ``autograde``
+  grades only the submissions without one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import multiprocessing
+import os
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+import nbformat
+
+from autograder.engines.base import Grader
+from autograder.engines.cluster_task import grade_payload, same
+from autograder.jobs import JOB_FILE, LOG_FILE, RESULT_FILE, Result, Status
+from autograder.nbgrader_setup import ALEMBIC_ENV
+
+# Files of a job folder that are the same for every job of an assignment (sent once per batch).
+_SHARED = ("source", "gradebook.db")
+
+
+# ---------------------------------------------------------------------------------------- client
+class DaskGrader(Grader):
+    """Sends every job to the Dask scheduler at ``address``; records results as they arrive.
+
+    ``retries``: how often a task that *raised* (e.g. a worker's disk was full) is run again;
+    a worker that *dies* is Dask's ``allowed-failures`` (a scheduler setting), not this.
+    """
+
+    def __init__(self, address, retries=1, connect_timeout=30):
+        self.address = address
+        self.retries = int(retries)
+        self.connect_timeout = connect_timeout
+
+    def grade(self, jobs, on_result, progress=None):
+        from distributed import Client, as_completed
+
+        jobs = list(jobs)
+        if not jobs:
+            return
+        client = Client(self.address, timeout=self.connect_timeout, set_as_default=False)
+        futures, recorded, suspects = {}, set(), []
+
+        def record(job, result):
+            if (job.student, job.assignment) in recorded:       # never twice
+                return
+            recorded.add((job.student, job.assignment))
+            with _interrupts_deferred():     # a Ctrl-C waits until this result is recorded
+                on_result(job, result)
+            if progress is not None:
+                progress.update(1)
+
+        try:
+            shared, payloads = {}, {}
+            for job in jobs:
+                common, own = pack(job)
+                digest = _digest(common)
+                if digest not in shared:
+                    # once per assignment, not once per student; a task rather than scattered
+                    # data, so that Dask can make it again if the worker holding it dies
+                    shared[digest] = client.submit(same, common, key=f"job-files-{digest[:16]}",
+                                                   pure=False, retries=self.retries)
+                payloads[id(job)] = (own, shared[digest])
+                futures[self._submit(client, job, payloads[id(job)])] = job
+            with client.as_current():          # as_completed asks for "the" client
+                finished = as_completed(futures)
+            for future in finished:
+                job = futures[future]
+                if _killed_worker(future):
+                    # Dask blames every job a dying worker had, not only the one that killed it
+                    suspects.append(job)
+                    continue
+                record(job, self._collect(job, future))
+            # ... so each blamed job runs again ALONE: only the one that kills workers fails again
+            for job in suspects:
+                future = self._submit(client, job, payloads[id(job)])
+                futures[future] = job
+                record(job, self._collect(job, future, alone=True))
+        except BaseException:
+            client.cancel(list(futures), force=True)
+            raise
+        finally:
+            client.close()
+
+    def _submit(self, client, job, payload):
+        key = f"autograde-{job.student}-{job.assignment}-{uuid.uuid4().hex[:8]}"
+        return client.submit(grade_payload, *payload, key=key, pure=False, retries=self.retries)
+
+    def _collect(self, job, future, alone=False):
+        from distributed import KilledWorker
+
+        try:
+            data = future.result()
+        except KilledWorker as exc:
+            last = getattr(getattr(exc, "last_worker", None), "address", "unknown")
+            return failed(job, f"KilledWorker: the Dask worker running this grading job died "
+                               f"every time it ran{', alone on the cluster,' if alone else ''} "
+                               f"{exc.allowed_failures + 1} times in a row (the last: {last}); "
+                               f"not retried again (distributed.scheduler.allowed-failures = "
+                               f"{exc.allowed_failures})")
+        except Exception as exc:              # one job's failure never stops the batch
+            return failed(job, f"grading failed on the cluster: {type(exc).__name__}: {exc}")
+        return accept(job, data)
+
+
+def _killed_worker(future):
+    from distributed import KilledWorker
+    return future.status == "error" and isinstance(future.exception(), KilledWorker)
+
+
+def failed(job, reason):
+    """An error result for ``job``: no score (never a silent 0), a reason."""
+    return Result.failed(job, Status.ERROR, reason)
+
+
+def pack(job):
+    """``(shared, own)``: the job folder as data.
+
+    ``shared`` holds the files every job of the assignment has (source notebook, gradebook
+    snapshot), ``own`` the job's settings and its submission's files.
+    """
+    root = Path(job.workdir)
+    shared, files = {}, {}
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        relative = path.relative_to(root).as_posix()
+        if relative in (JOB_FILE, RESULT_FILE, LOG_FILE):
+            continue
+        target = shared if relative.split("/", 1)[0] in _SHARED else files
+        target[relative] = path.read_bytes()
+    spec = job.spec()
+    spec.pop("workdir")
+    return shared, {"spec": spec, "files": files, "alembic_head": os.environ.get(ALEMBIC_ENV)}
+
+
+def _digest(files):
+    hasher = hashlib.sha256()
+    for name in sorted(files):
+        hasher.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return hasher.hexdigest()
+
+
+def accept(job, data):
+    """The worker's answer checked against what the client knows, or an error result.
+
+    Nothing is taken on trust: the result must read as one and be for this job, every score for a
+    graded cell of the SOURCE notebook within its points (the totals are computed here, from the
+    grades), and the graded notebook is written into the job's local folder
+    (autograder.course.Course.record then checks it reads as a notebook).
+    """
+    try:
+        result, notebook = Result.from_dict(data["result"]), data["notebook"]
+        problem = _check(job, result)
+    except ValueError as exc:
+        problem = str(exc)
+    except (KeyError, TypeError, AttributeError) as exc:
+        problem = f"malformed answer ({exc!r})"
+    if problem:
+        return failed(job, f"the cluster's result was rejected: {problem}")
+    result.autograded = None
+    if notebook is not None:
+        path = (Path(job.workdir) / "autograded" / job.student / job.assignment
+                / f"{job.assignment}.ipynb")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(notebook)
+        result.autograded = str(path)
+    return result
+
+
+def _check(job, result):
+    """Why ``result`` cannot be recorded for ``job`` (None if it can)."""
+    for key, want in (("student", job.student), ("assignment", job.assignment),
+                      ("timestamp", job.timestamp), ("sandboxed", job.sandbox)):
+        if getattr(result, key) != want:
+            return f"{key} is {getattr(result, key)!r}, the job's is {want!r}"
+    points = source_points(Path(job.workdir) / "source" / job.assignment
+                           / f"{job.assignment}.ipynb")
+    for grade_id, grade in result.grades.items():
+        if grade_id not in points:
+            return f"a score for {grade_id!r}, which is not a graded cell of the source notebook"
+        if grade.max_score != points[grade_id]:
+            return f"{grade_id} is worth {points[grade_id]:g} points, not {grade.max_score:g}"
+        if grade.auto_score is not None and not 0 <= grade.auto_score <= points[grade_id]:
+            return f"{grade_id} scored {grade.auto_score:g} of {points[grade_id]:g} points"
+    return None
+
+
+def source_points(path):
+    """{grade_id: points} of the graded cells of the source notebook at ``path``."""
+    nb = nbformat.read(path, as_version=4)
+    points = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") or meta.get("task"):
+            points[meta["grade_id"]] = float(meta.get("points", 0))
+    return points
+
+
+@contextlib.contextmanager
+def _interrupts_deferred():
+    """Hold a SIGINT (Ctrl-C) until the block ends, then raise it: a result is recorded whole."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda *_: caught.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt

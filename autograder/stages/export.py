@@ -1,0 +1,71 @@
+"""Export: the grades as CSV, one row per submission with its status and the reason for it.
+
+A score that cannot be trusted (a crash, a manual-grading flag, not graded yet) is left blank, never
+a silent 0.  canvas.py writes the same rows in Canvas's format; summary.py summarises them.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from autograder.jobs import NO_SCORE
+
+EXPORT_FIELDS = ["student", "assignment", "score", "max_score", "status", "reason"]
+
+
+def scores(gb):
+    """{(student, assignment): (score, max_score)} of every submission in the gradebook.
+
+    One grouped query over the grades (a grade's ``score`` is nbgrader's own expression: manual
+    over automatic, extra credit included).  Asking each submission for its ``score`` is a query
+    per row, and nbgrader's ``submission_dicts`` a plan SQLite runs in quadratic time: either
+    would make a class's export grow with the square of its size."""
+    from nbgrader.api import Assignment, Grade, SubmittedAssignment, SubmittedNotebook
+    from sqlalchemy import func
+
+    maximum = {a.name: a.max_score for a in gb.assignments}
+    totals = (gb.db.query(SubmittedAssignment.student_id, Assignment.name,
+                          func.coalesce(func.sum(Grade.score), 0.0))
+              .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+              .join(SubmittedNotebook, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
+              .join(Grade, Grade.notebook_id == SubmittedNotebook.id)
+              .group_by(SubmittedAssignment.id, SubmittedAssignment.student_id, Assignment.name))
+    return {(student, name): (score, maximum[name]) for student, name, score in totals}
+
+
+def rows(course):
+    """One dict per submission: score from the gradebook, status and reason from results."""
+    from nbgrader.api import Gradebook
+
+    rows = []
+    with Gradebook(course.db_url) as gb:
+        known = scores(gb)
+        for student, assignment, _ in course.submissions():
+            result = course.load_result(student, assignment)
+            score, max_score = known.get((student, assignment), (None, None))
+            if result is None:
+                status, reason = "not graded", "submitted but not autograded yet"
+                score = None
+            else:
+                status, reason = str(result.status), result.reason
+                if result.status in NO_SCORE:
+                    score = None      # no trustworthy number: never a silent 0.0
+            rows.append({"student": student, "assignment": assignment,
+                         "score": None if score is None else round(float(score), 2),
+                         "max_score": None if max_score is None else round(float(max_score), 2),
+                         "status": status, "reason": reason,
+                         "sandboxed": result.sandboxed if result else True,
+                         "failures": result.failures if result else []})
+    return rows
+
+
+def export(course, path=None):
+    path = Path(path or course.root / "reports" / "grades.csv")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows(course):
+            writer.writerow({k: ("" if row[k] is None else row[k]) for k in EXPORT_FIELDS})
+    return path
