@@ -95,7 +95,7 @@ class Job:
     cell_timeout: int = CELL_TIMEOUT
     notebook_timeout: int = NOTEBOOK_TIMEOUT
     memory_mb: int = MEMORY_LIMIT_MB
-    guard: bool = True            # False: nbgrader's stock pipeline (the benchmark's baseline)
+    checked: bool = True          # False: nbgrader's stock pipeline (the benchmark's baseline)
     sandbox: bool = True          # the kernel in a bubblewrap sandbox (autograder.sandbox)
     extra: dict = field(default_factory=dict)     # engine-specific settings (zygote address, ...)
 
@@ -104,7 +104,7 @@ class Job:
         return {"student": self.student, "assignment": self.assignment, "workdir": self.workdir,
                 "timestamp": self.timestamp, "cell_timeout": self.cell_timeout,
                 "notebook_timeout": self.notebook_timeout, "memory_mb": self.memory_mb,
-                "guard": self.guard, "sandbox": self.sandbox, "notebook": self.assignment,
+                "checked": self.checked, "sandbox": self.sandbox, "notebook": self.assignment,
                 **self.extra}
 
     @classmethod

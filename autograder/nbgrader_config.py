@@ -23,10 +23,10 @@ _PRE = "autograder.worker.preprocessors."      # named, not imported: this modul
 
 
 def make_config(root, *, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TIMEOUT,
-                memory_mb=MEMORY_LIMIT_MB, guard=True, db_url=None):
+                memory_mb=MEMORY_LIMIT_MB, checked=True, db_url=None):
     """nbgrader Config for the course directory ``root``.
 
-    ``guard=False`` gives nbgrader's stock autograde pipeline (used by ``bench`` as the baseline).
+    ``checked=False`` gives nbgrader's stock autograde pipeline (used by ``bench`` as the baseline).
     ``db_url``: the gradebook (default: SQLite ``root/gradebook.db``; see autograder.course.gradebook).
     Our preprocessors are named by their dotted paths (nbconvert imports them when it runs them).
     """
@@ -44,21 +44,20 @@ def make_config(root, *, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TI
     c.GenerateAssignment.create_assignment = True
     c.Execute.timeout = int(cell_timeout)
     c.Execute.interrupt_on_timeout = True
-    if not guard:
+    if not checked:
         return c
-    c.BudgetedExecute.timeout = int(cell_timeout)
-    c.BudgetedExecute.total_timeout = float(notebook_timeout)
-    c.BudgetedExecute.memory_limit_mb = int(memory_mb)
-    c.BudgetedExecute.interrupt_on_timeout = True
+    c.CheckedExecute.timeout = int(cell_timeout)
+    c.CheckedExecute.total_timeout = float(notebook_timeout)
+    c.CheckedExecute.memory_limit_mb = int(memory_mb)
+    c.CheckedExecute.interrupt_on_timeout = True
     # after the last cell nothing more is wanted from the kernel: stop it, no polite shutdown
-    c.BudgetedExecute.shutdown_kernel = "immediate"
+    c.CheckedExecute.shutdown_kernel = "immediate"
     c.Autograde.sanitize_preprocessors = [
         _PRE + "ReconcileCells", ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
         _PRE + "RestoreDeletedCells", CheckCellMetadata]
     c.Autograde.autograde_preprocessors = [
-        _PRE + "GuardCells", _PRE + "BudgetedExecute", _PRE + "UnguardCells", IgnorePattern,
-        ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
-        CheckCellMetadata]
+        _PRE + "CheckedExecute", IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
     c.GenerateFeedback.preprocessors = [
         GetGrades, "autograder.stages.feedback.hide_hidden_tests.HideHiddenTests",
         CSSHTMLHeaderPreprocessor]

@@ -3,6 +3,6 @@ autograder.sandbox.bwrap.ship_kernel_package).  It runs inside the student's ker
 imports nothing of autograder outside this package, and is trusted by nothing: whatever it reports
 is the student's to change.
 
-``zygote`` forks warm kernels inside the sandbox; ``guard`` is the kernel-side half of the old
-in-kernel seal.
+``serve`` answers the trusted checker's calls while a graded test cell runs there; ``wire`` is
+the plain-data format both sides speak; ``zygote`` forks warm kernels inside the sandbox.
 """

@@ -13,8 +13,8 @@ notebook's solutions, so the generator works for any notebook that follows the c
     crasher      one answer calls os._exit when called (the kernel dies)
     hog          one answer allocates memory until the limit, the rest right
     tamperer     every answer right but one wrong, plus: np.allclose, np.testing.assert_allclose,
-                 nnlib.checks.check_array and the notebook's check_array patched to always pass,
-                 one test cell edited to `pass`, another test cell deleted
+                 nnlib.checks.check_array and the notebook's check_array patched (in the kernel)
+                 to always pass, one test cell edited to `pass`, another test cell deleted
     cheater      each answer calls nnlib's own implementation (or fails); nothing else
     nometa       every answer right, but the cells were copied into a fresh notebook (no metadata)
 """

@@ -98,7 +98,7 @@ def run(job: Job) -> Result:
 
     _setup()
     cfg = make_config(work, cell_timeout=job.cell_timeout, notebook_timeout=job.notebook_timeout,
-                      memory_mb=job.memory_mb or 0, guard=job.guard)
+                      memory_mb=job.memory_mb or 0, checked=job.checked)
     cfg.CourseDirectory.assignment_id = assignment
     cfg.CourseDirectory.student_id = student
     log = logging.getLogger("autograder.worker")
@@ -138,9 +138,9 @@ def run(job: Job) -> Result:
     path = os.path.join(work, "autograded", student, assignment, assignment + ".ipynb")
     if os.path.exists(path) and error is None:
         graded = nbformat.read(path, as_version=4)
-        if job.guard:
-            # scores computed here from the source notebook and the verified cells, never taken
-            # from anything the kernel could have written
+        if job.checked:
+            # scores computed here from the source notebook and the checker's verdicts, never
+            # taken from anything the kernel could have written
             source = nbformat.read(os.path.join(work, "source", assignment, assignment + ".ipynb"),
                                    as_version=4)
             result.grades = grades_from_source(source, graded)

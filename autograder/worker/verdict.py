@@ -14,7 +14,7 @@ from autograder.worker.preprocessors.base import grade_id
 
 # the outcome flags of a cell that a result keeps (per grade id)
 _KEPT = (Outcome.TIMED_OUT, Outcome.MEMORY_ERROR, Outcome.NOT_RUN, Outcome.KERNEL_DIED,
-         Outcome.RESTORED, "integrity")
+         Outcome.RESTORED)
 
 
 def grades_from_source(source_nb, graded_nb):
@@ -23,7 +23,8 @@ def grades_from_source(source_nb, graded_nb):
 
     Points and the list of graded cells come only from the source: a submission's cells can neither
     add a graded cell nor change what one is worth.  An autograded test earns its points only when
-    UnguardCells verified its seal and it has no error and no stderr output (nbgrader's rule).
+    the trusted checker ran it and it passed there (CheckedExecute's ``checked`` record): nothing
+    the student's kernel printed or sent decides it.
     """
     graded = {}
     for cell in graded_nb.cells:
@@ -40,39 +41,36 @@ def grades_from_source(source_nb, graded_nb):
             grades[gid] = Grade(auto_score=None, max_score=points, needs_manual_grade=True)
             continue
         ran = graded.get(gid)
-        passed = (ran is not None and ran.metadata.get("autograder", {}).get("verified")
-                  and not any(o.output_type == "error"
-                              or (o.output_type == "stream" and o.get("name") == "stderr")
-                              for o in ran.get("outputs", [])))
+        flags = ran.metadata.get("autograder", {}) if ran is not None else {}
+        passed = (flags.get(Outcome.CHECKED, {}).get("passed") is True
+                  and not any(flags.get(f) for f in (Outcome.TIMED_OUT, Outcome.KERNEL_DIED,
+                                                     Outcome.NOT_RUN)))
         grades[gid] = Grade(auto_score=points if passed else 0.0, max_score=points)
     return grades
 
 
 def describe(nb, result):
-    """Copy what the preprocessors recorded into ``result``: failed tests' messages, the outcome
-    flags of the notebook and of its cells, what the guard undid."""
+    """Copy what the preprocessors recorded into ``result``: failed tests' messages (the checker's
+    error), the outcome flags of the notebook and of its cells."""
     result.notes = dict(nb.metadata.get("autograder", {}))
-    undone = set()
     for cell in nb.cells:
         info = cell.metadata.get("autograder", {})
         grade = cell.metadata.get("nbgrader", {})
         gid = grade.get("grade_id")
-        if gid and any(info.get(flag) for flag in _KEPT):
-            result.cells[gid] = {k: v for k, v in info.items() if k not in ("line_offset", "undone")}
-        undone.update(info.get("undone", []))
-        if not (grade.get("grade") and cell.cell_type == "code"):
+        checked = info.get(Outcome.CHECKED, {})
+        if gid and (any(info.get(flag) for flag in _KEPT) or checked.get("integrity")
+                    or checked.get("grading_error")):
+            result.cells[gid] = {k: v for k, v in info.items() if k != Outcome.CHECKED}
+            for key in ("integrity", "grading_error"):
+                if checked.get(key):
+                    result.cells[gid][key] = checked[key]
+        if not (grade.get("grade") and cell.cell_type == "code") or checked.get("passed"):
             continue
         for output in cell.get("outputs", []):
             if output.output_type == "error":
                 result.failures.append({"grade_id": gid, "ename": output.ename,
                                         "message": str(output.evalue)[:2000]})
                 break
-            if output.output_type == "stream" and output.name == "stderr":
-                result.failures.append({"grade_id": gid, "ename": "stderr",
-                                        "message": output.text[:2000]})
-                break
-    if undone:
-        result.notes["tampering"] = sorted(undone)
 
 
 def _integrity_reason(result):
@@ -96,8 +94,12 @@ def classify(result, job, error=None):
     notes, cells = result.notes, result.cells
     if error:
         return Status.ERROR, error
-    if notes.get("guard_failed"):
-        return Status.ERROR, f"the grader's guard did not start in the kernel: {notes['guard_failed']}"
+    if notes.get(Outcome.CHECKER_FAILED):
+        return Status.ERROR, f"the grader's checker failed: {notes[Outcome.CHECKER_FAILED]}"
+    failing = [(gid, c["grading_error"]) for gid, c in cells.items() if c.get("grading_error")]
+    if failing:
+        return Status.ERROR, ("the grader could not run " + ", ".join(g for g, _ in failing)
+                              + ": " + failing[0][1])
     if notes.get(Outcome.NO_METADATA):
         return Status.MANUAL, ("no nbgrader cell metadata in the submitted notebook (cells copied "
                                "into a fresh notebook?): its answers cannot be matched to the "
@@ -109,12 +111,6 @@ def classify(result, job, error=None):
     restored = notes.get(Outcome.RESTORED_CELLS)
     if restored:
         extra.append(f"deleted cells restored and graded: {', '.join(restored)}")
-    tampering = notes.get("tampering") or []
-    if tampering:
-        shown = ", ".join(tampering[:6])
-        more = len(tampering) - 6
-        extra.append(f"tampering undone before the tests: {shown}"
-                     + (f" (+{more} more)" if more > 0 else ""))
     tail = ("; " + "; ".join(extra)) if extra else ""
     integrity = _integrity_reason(result)
     if integrity:               # first: interference is what a reviewer must see

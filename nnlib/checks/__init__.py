@@ -53,7 +53,9 @@ Modules, one concern each:
 - ``forbidden``      ``forbid`` and ``ForbiddenCall``;
 - ``calls``          how a test calls the answer: ``earlier_answers`` (a crash in an earlier
                      exercise's function names that exercise), ``unchanged`` (inputs modified
-                     in place), ``check_loops`` (matrix products where loops are asked for).
+                     in place), ``check_loops`` (matrix products where loops are asked for),
+                     ``peak_memory`` (how much memory a call took);
+- ``inputs``         ``grading_rng``: a hidden test's inputs, fresh at every grading.
 
 Examples
 --------
@@ -70,9 +72,10 @@ AssertionError: Z is not right: its sign is flipped (it equals -1 times the expe
   Likely cause: a minus sign too many or too few — e.g. (d - y) instead of (y - d), or a gradient step taken uphill.
 """
 
-from .calls import check_loops, earlier_answers, unchanged
+from .calls import check_loops, earlier_answers, peak_memory, unchanged
 from .comparisons import check_array, check_scalar, check_shape
 from .forbidden import ForbiddenCall, forbid
+from .inputs import grading_rng
 
 __all__ = ["check_array", "check_scalar", "check_shape", "check_loops", "earlier_answers",
-           "unchanged", "forbid", "ForbiddenCall"]
+           "unchanged", "peak_memory", "forbid", "ForbiddenCall", "grading_rng"]

@@ -91,6 +91,26 @@ def _gate_code(freevars, gate):
     return template.replace(co_consts=consts)
 
 
+def gate_function(func, make_gate):
+    """Make every call of the Python function ``func`` go through a gate, in place.
+
+    ``make_gate(original)`` gets a copy of ``func`` (its code, globals, defaults and closure)
+    and returns ``gate(args, kwargs)``, which then receives every call of ``func`` -- aliases
+    included, since the function object stays the same.  Returns ``undo()``, which puts the
+    original code back.  Used by :class:`forbid` (a gate that raises) and by the grader's
+    kernel side (a gate that records which of nnlib's functions an answer called).
+    """
+    code = func.__code__
+    original = type(func)(code, func.__globals__, func.__name__, func.__defaults__,
+                          func.__closure__)
+    original.__kwdefaults__ = func.__kwdefaults__
+    func.__code__ = _gate_code(code.co_freevars, make_gate(original))
+
+    def undo():
+        func.__code__ = code
+    return undo
+
+
 def _make_gate(original, owner, message, method=None, wording=None):
     """Raise for calls on instances of ``owner`` (every call when owner is None), else delegate.
 
@@ -225,12 +245,10 @@ class forbid:
 
     def _gate_function(self, func, owner, message, undo, by_instance=False):
         code = func.__code__
-        original = type(func)(code, func.__globals__, func.__name__, func.__defaults__,
-                              func.__closure__)
-        original.__kwdefaults__ = func.__kwdefaults__
-        gate = _make_gate(original, owner, message, func if by_instance else None, self._wording)
+        gate_function(func, lambda original: _make_gate(original, owner, message,
+                                                        func if by_instance else None,
+                                                        self._wording))
         undo.append(("code", func, code))
-        func.__code__ = _gate_code(code.co_freevars, gate)
 
     @staticmethod
     def _raising_function(message):
@@ -291,7 +309,67 @@ class forbid:
             self._undo(undo)
             raise
         self._stack.append(undo)
+        _ACTIVE.append(self)
         return self
+
+    # --------------------------------------------------------------- the same rules, as a verdict
+    # When the answer runs elsewhere (the grader runs it in the student's own process and this
+    # test in its own), nothing here is patched there: the grader asks these instead, with the
+    # nnlib functions the answer called and those its source names.
+
+    def _rules(self):
+        """[(kind, obj, owner, message)] of the targets, as _patch reads them."""
+        rules = []
+        for target in self._targets:
+            if _isinstance(target, str):
+                obj = _resolve(target)
+                owner_path, _, attr = target.rpartition(".")
+                owner = _resolve(owner_path) if owner_path else None
+            else:
+                obj, owner, attr = target, None, None
+            obj = getattr(obj, "__func__", obj)
+            if _isinstance(obj, type):
+                rules.append(("class", obj, None, self._wording(*_names(obj))))
+            elif _is_plain_function(obj):
+                if _isinstance(owner, type) and attr not in vars(owner):
+                    rules.append(("method of", obj, owner,
+                                  self._wording(f"{owner.__qualname__}.{attr}",
+                                                f"{_public_name(owner)}.{attr}")))
+                else:
+                    rules.append(("function", obj, None, self._wording(*_names(obj))))
+            elif callable(obj):
+                rules.append(("other", obj, owner, self._wording(attr or repr(obj), str(target))))
+        return rules
+
+    def violation(self, function, of=None):
+        """The ForbiddenCall message for a call of nnlib's ``function`` (on an instance of class
+        ``of``, for a method), or None when this block allows it."""
+        for kind, obj, owner, message in self._rules():
+            if kind == "class" and _isinstance(of, type) and issubclass(of, obj) and \
+                    _is_plain_function(function) and any(
+                        vars(k).get(function.__name__) is function for k in obj.__mro__[:-1]) and \
+                    (not function.__name__.startswith("_")
+                     or function.__name__ in ("__init__", "__call__")):
+                return message
+            if kind == "method of" and function is obj and _isinstance(of, type) \
+                    and issubclass(of, owner):
+                return message
+            if kind in ("function", "other") and function is obj:
+                if of is not None and "." in getattr(obj, "__qualname__", "") \
+                        and self._custom is None and getattr(of, obj.__name__, None) is obj:
+                    return self._wording(f"{of.__qualname__}.{obj.__name__}",
+                                         f"{_public_name(of)}.{obj.__name__}")
+                return message
+        return None
+
+    def named(self, obj):
+        """The ForbiddenCall message for an answer whose source names ``obj`` (a class, function or
+        method of nnlib's it reaches by a dotted name), or None when this block allows it."""
+        obj = getattr(obj, "__func__", obj)
+        for kind, target, owner, message in self._rules():
+            if obj is target and kind != "method of":
+                return message
+        return None
 
     @staticmethod
     def _undo(undo):
@@ -310,4 +388,16 @@ class forbid:
 
     def __exit__(self, exc_type, exc, tb):
         self._undo(self._stack.pop())
+        if self in _ACTIVE:
+            _ACTIVE.reverse()
+            _ACTIVE.remove(self)          # the innermost entry of this object
+            _ACTIVE.reverse()
         return False
+
+
+_ACTIVE = []
+
+
+def active():
+    """The forbid blocks in force now, outermost first."""
+    return list(_ACTIVE)

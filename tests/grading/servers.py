@@ -42,7 +42,7 @@ def _processes_marked(marker):
     return found
 
 
-def _stop(processes, marker, grace=10, how=signal.SIGTERM):
+def _stop(processes, marker, grace=30, how=signal.SIGTERM):
     """``how``, then SIGKILL, to every process group we started; return what was left over."""
     for process in processes:
         if process.poll() is None:

@@ -1,4 +1,4 @@
-"""The grading parts that need no kernel: the hard bound, hidden-test hiding, import bindings."""
+"""The grading parts that need no kernel: the hard bound, hidden-test hiding, the gradebook schema."""
 
 import os
 
@@ -9,7 +9,6 @@ import autograder.jobs as jobs_module
 from autograder.engines.local import LocalProcessGrader
 from autograder.jobs import Job
 from autograder.stages.feedback.hide_hidden_tests import HideHiddenTests
-from autograder.worker.preprocessors import import_bindings
 from autograder.stages.summary import render
 
 
@@ -68,19 +67,6 @@ def test_printed_output_of_a_cell_with_hidden_tests_is_dropped():
     cell = _graded_cell(SOURCE, [nbformat.v4.new_output("stream", name="stdout", text="SECRET")])
     cell, _ = HideHiddenTests().preprocess_cell(cell, {}, 0)
     assert cell.outputs == [] and "[hidden tests: passed]" in cell.source
-
-
-def test_import_bindings_come_from_the_instructors_cells():
-    """Names bound by imports of numpy/nnlib/autograder in locked cells, not in answers."""
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(
-                    "import numpy as np\nimport nnlib\nfrom nnlib.checks import check_array as ca\n"
-                    "import os\nfrom numpy.testing import assert_allclose"),
-                nbformat.v4.new_code_cell("import numpy as fake", metadata={
-                    "nbgrader": {"solution": True, "grade": False, "grade_id": "a"}})]
-    assert import_bindings(nb) == [
-        ("assert_allclose", "numpy.testing", "assert_allclose"), ("ca", "nnlib.checks", "check_array"),
-        ("nnlib", "nnlib", None), ("np", "numpy", None)]
 
 
 def test_the_gradebook_schema_version_is_what_alembic_heads_says(monkeypatch, tmp_path):

@@ -79,16 +79,14 @@ def test_other_students_unaffected_by_crashes(graded):
     assert len(graded) == 11
 
 
-def test_edited_and_deleted_tests_and_monkeypatching_are_undone(graded):
+def test_edited_and_deleted_tests_and_monkeypatching_change_nothing(graded):
     """test_square edited to `pass`: restored; test_sigmoid deleted: restored and graded;
     mean_loss wrong while np.allclose, assert_allclose, check_array, check_scalar and
-    nnlib.SquaredError.forward are patched to agree: still 0."""
+    nnlib.SquaredError.forward are patched in the kernel to agree: still 0 (the tests run in the
+    checker, which none of it reaches)."""
     result = graded["tamperer"]
     assert scores(result) == {"test_square": 1.0, "test_sigmoid": 2.0, "test_mean_loss": 0.0}
     assert "restored" in result.reason and "test_sigmoid" in result.reason
-    for name in ("numpy.allclose", "numpy.testing.assert_allclose", "nnlib.checks.check_array",
-                 "notebook name 'check_scalar'", "nnlib.losses.SquaredError.forward"):
-        assert name in result.notes["tampering"], result.notes
 
 
 def test_metadata_less_notebook_is_flagged_for_manual_grading(graded, course):
@@ -109,7 +107,8 @@ def test_calling_nnlib_earns_no_credit(graded):
 
 
 def test_nbgrader_zeroes_a_test_cell_with_stderr_output():
-    """The rule our guard works around: any stderr output in a test cell scores 0 in nbgrader."""
+    """nbgrader's rule that grades do not follow here: any stderr output in a test cell scores 0
+    (the checker's verdict decides, not the cell's outputs)."""
     cell = nbformat.v4.new_code_cell("pass", metadata={"nbgrader": {
         "grade": True, "solution": False, "points": 2, "grade_id": "t", "locked": True}})
     cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text="RuntimeWarning: ...")]

@@ -13,7 +13,7 @@ from traitlets import Float, Integer
 
 from nbgrader.preprocessors import Execute
 
-from autograder.worker.preprocessors.base import grade_id, outcome_meta
+from autograder.worker.preprocessors.base import grade_id, is_test, outcome_meta
 
 
 class BudgetedExecute(Execute):
@@ -40,7 +40,7 @@ class BudgetedExecute(Execute):
             self._interrupted = None       # the cell last interrupted on timeout
             self._interrupt_ignored = False
             self.timeout_func = self._cell_timeout
-            self._timing = {"kernel_start": None, "guard": 0.0, "cells": 0.0}
+            self._timing = {"kernel_start": None, "tests": 0.0, "cells": 0.0}
             try:
                 nb, resources = super().preprocess(nb, resources, km)
                 self._timing["execute"] = time.monotonic() - self._started
@@ -138,7 +138,7 @@ class BudgetedExecute(Execute):
             outcome_meta(cell)["kernel_died"] = True
             return cell, resources
         elapsed = time.monotonic() - began
-        self._timing["guard" if cell.metadata.get("autograder", {}).get("guard") else "cells"] \
+        self._timing["tests" if is_test(cell) else "cells"] \
             += elapsed
         for output in cell.get("outputs", []):
             if output.output_type == "error":
