@@ -107,9 +107,6 @@ class Handle:
     __slots__ = ("_kernel", "_id", "_meta", "__weakref__")
     kind = "instance"
 
-    def __call__(self, *args, **kwargs):
-        return self._kernel.call(self, args, kwargs)
-
     def __getattr__(self, name):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)        # numpy and friends probe dunders: never the kernel's
@@ -141,6 +138,15 @@ class Handle:
         return self._kernel.measured(self, args, kwargs)
 
 
+class CallableHandle(Handle):
+    """A proxy of a callable object (a function, a class, an instance with ``__call__``)."""
+
+    __slots__ = ()
+
+    def __call__(self, *args, **kwargs):
+        return self._kernel.call(self, args, kwargs)
+
+
 class Method:
     """``handle.name`` for a method of the object's class: calling it is one request."""
 
@@ -163,10 +169,11 @@ def _handle_class(node):
     name = wire.name(node.get("type"), "object").rpartition(".")[2]
     kind = node.get("kind") if node.get("kind") in ("function", "method", "class", "module",
                                                     "instance") else "instance"
-    key = (name, kind)
+    callable_ = node.get("callable") is True
+    key = (name, kind, callable_)
     if key not in _HANDLE_CLASSES:
-        _HANDLE_CLASSES[key] = type(name, (Handle,), {"__slots__": (), "kind": kind,
-                                                      "__module__": "student"})
+        _HANDLE_CLASSES[key] = type(name, (CallableHandle if callable_ else Handle,),
+                                    {"__slots__": (), "kind": kind, "__module__": "student"})
     return _HANDLE_CLASSES[key]
 
 
@@ -331,6 +338,8 @@ class Kernel:
             self._lose("the student's code did not answer in time")
         except wire.PeerGone:
             self._lose("the student's kernel stopped (it died or closed the connection)")
+        except wire.WireTooLarge as exc:
+            self._lose(f"the answer was too large: {exc}")
         except wire.WireError as exc:
             self._lose(f"the kernel broke the protocol: {exc}")
 

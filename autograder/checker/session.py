@@ -68,6 +68,7 @@ class Session:
         self.test = None
         self.installed, self.rebound = {}, {}
         self.names_of = {}                        # id(handle) -> the notebook name it was
+        self.integrity = []                       # what this test saw aimed at the grader
         self._syncing = False
 
     # ----------------------------------------------------------------- the instructor's setup
@@ -104,6 +105,7 @@ class Session:
             return verdict
         test = self.plan.tests[grade_id]
         self.test = grade_id
+        self.integrity = []
         out = io.StringIO()
         requests, seconds = self.kernel.requests, self.kernel.seconds
         filename = f"<{grade_id}>"
@@ -126,7 +128,8 @@ class Session:
         except KernelLost as exc:
             verdict.lost = str(exc)
             verdict.timed_out = "in time" in verdict.lost
-            if not verdict.timed_out and "stopped" not in verdict.lost:
+            if not verdict.timed_out and "stopped" not in verdict.lost \
+                    and "too large" not in verdict.lost:
                 verdict.integrity = f"the kernel's answers to the grader were not plain data " \
                                     f"({verdict.lost})"
             verdict.ename = "CellTimeoutError" if verdict.timed_out else "KernelLost"
@@ -140,6 +143,8 @@ class Session:
             self._uninstall()
             self.kernel.end()
             self.test = None
+        if self.integrity and not verdict.integrity:
+            verdict.integrity = "; ".join(self.integrity)
         verdict.stdout = out.getvalue()[-100_000:]
         verdict.requests = self.kernel.requests - requests
         verdict.seconds = round(self.kernel.seconds - seconds, 4)
@@ -231,6 +236,16 @@ class Session:
                 message = block.named(obj)
                 if message:
                     raise ForbiddenCall(message)
+        evasive = self.submission.evasions(name, self.test)
+        if evasive:
+            self.integrity.append(f"{name} builds code the grader cannot read "
+                                  f"({', '.join(evasive)}) where nnlib's own functions are not "
+                                  f"allowed")
+            raise ForbiddenCall(
+                f"{name} (or a function it calls) makes code at run time ({', '.join(evasive)}): "
+                f"the grader cannot check that it does not use nnlib's own implementation, which "
+                f"this exercise does not allow, so it earns no credit and is flagged for review. "
+                f"Write it with plain numpy operations.")
 
 
 @contextlib.contextmanager

@@ -40,6 +40,7 @@ class Submission:
         self.cells = [_Cell(position, text) for position, kind, _, text in cells
                       if kind != "test"]
         self.tests = {gid: position for position, kind, gid, _ in cells if kind == "test"}
+        self._reached = {}
 
     def _before(self, test):
         limit = self.tests.get(test, float("inf"))
@@ -106,19 +107,33 @@ class Submission:
 
     def references(self, name, test):
         """The dotted library paths the definition of ``name`` names, and those of the notebook's
-        functions and classes it names, transitively (a set; empty when it cannot be read)."""
+        functions and classes it names, transitively (a set).  A name bound otherwise than by a
+        def (``f = types.FunctionType(nnlib.f.__code__, ...)``) is read from that statement."""
+        return self._reach(name, test)[0]
+
+    def evasions(self, name, test):
+        """The constructs in what ``name`` reaches that make code the grader cannot read:
+        dynamic imports and code objects (``importlib``, ``exec``, ``__code__`` ...), sorted."""
+        return sorted(self._reach(name, test)[1])
+
+    def _reach(self, name, test):
+        key = (name, test)
+        if key in self._reached:
+            return self._reached[key]
         aliases = self.aliases(test)
-        found, todo, seen = set(), [name], set()
+        found, evasive, todo, seen = set(), set(), [name], set()
         while todo:
             current = todo.pop()
             if current in seen:
                 continue
             seen.add(current)
-            try:
-                _, node = self.definition(current, test)
-            except SourceUnavailable:
+            bindings = self._bindings(current, test)
+            if not bindings:
                 continue
-            local = _locals(node)
+            node = bindings[-1][1]
+            local = _locals(node) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                       ast.ClassDef)) else set()
+            evasive |= _evasions(node)
             for child in ast.walk(node):
                 if isinstance(child, (ast.Attribute, ast.Name)) and \
                         isinstance(getattr(child, "ctx", None), ast.Load):
@@ -132,7 +147,8 @@ class Submission:
                         found.add(path)
                     elif isinstance(child, ast.Name) and child.id != current:
                         todo.append(child.id)
-        return found
+        self._reached[key] = (found, evasive)
+        return found, evasive
 
 
 def _top_binds(node):
@@ -147,6 +163,27 @@ def _top_binds(node):
         elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             break
     return names
+
+
+# Names and attributes by which code makes code the grader cannot read from the source: a
+# second, private import of a module, a function made from another's code object, exec/eval.
+EVASIVE = frozenset({"importlib", "__import__", "exec", "eval", "compile", "FunctionType",
+                     "CodeType", "__code__", "__globals__", "spec_from_file_location",
+                     "exec_module", "module_from_spec", "sys.modules", "__builtins__",
+                     "MethodType", "run_path", "run_module"})
+
+
+def _evasions(node):
+    found = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name) and child.id in EVASIVE:
+            found.add(child.id)
+        elif isinstance(child, ast.Attribute) and child.attr in EVASIVE:
+            found.add(child.attr)
+        elif isinstance(child, ast.Attribute) and child.attr == "modules" and \
+                isinstance(child.value, ast.Name) and child.value.id == "sys":
+            found.add("sys.modules")
+    return found
 
 
 def _locals(node):

@@ -297,7 +297,8 @@ def describe(value, number):
     kind = next((label for cls, label in _KINDS if isinstance(value, cls)), "instance")
     cls = value if kind == "class" else type(value)
     node = {"$": "h", "id": number, "kind": kind, "type": _bounded(type(value).__qualname__, 200),
-            "module": _bounded(str(getattr(type(value), "__module__", "")), 200)}
+            "module": _bounded(str(getattr(type(value), "__module__", "")), 200),
+            "callable": callable(value)}
     if kind in ("function", "class"):
         node["name"] = _bounded(str(getattr(value, "__qualname__", getattr(value, "__name__", ""))),
                                 200)

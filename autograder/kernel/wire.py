@@ -76,6 +76,10 @@ class WireTimeout(WireError):
     """No whole message arrived before the deadline."""
 
 
+class WireTooLarge(WireError):
+    """A message larger than the receiver accepts (an answer too big, not a broken protocol)."""
+
+
 class Limits:
     """Bounds of what one side accepts from the other."""
 
@@ -125,7 +129,7 @@ def recv(sock, limits, deadline=None):
                         f"the limits")
     sizes = struct.unpack(f"<{count}Q", _read(sock, 8 * count, deadline)) if count else ()
     if header_size + sum(sizes) > limits.max_message:
-        raise WireError(f"a message of {(header_size + sum(sizes)) / 2 ** 20:.0f} MB is larger "
+        raise WireTooLarge(f"a message of {(header_size + sum(sizes)) / 2 ** 20:.0f} MB is larger "
                         f"than the {limits.max_message / 2 ** 20:.0f} MB allowed")
     text = _read(sock, header_size, deadline)
     buffers = [_read(sock, size, deadline) for size in sizes]

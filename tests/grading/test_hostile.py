@@ -1,13 +1,16 @@
 """A hostile class graded through the real pipeline (Course API, two workers, sandbox on).
 
-Every attack family of issue 9 has a submission (tests/grading/hostile) with its exact expected
-scores, status and reason; two honest students graded in the same batch get exactly the grades
-they get alone; nothing outside the sandbox changed (the course's gradebook, source, release and
-config, nnlib, a loopback listener and a process the test opened, a file a lingering process
-tries to write after grading).  Never run unsandboxed: without a working sandbox the class is
-skipped with the reason (several attacks would reach the machine).
+Every attack family of issues 9 and 16 has a submission (tests/grading/hostile) with its exact
+expected scores, status and reason; two honest students graded in the same batch get exactly the
+grades they get alone; nothing outside the sandbox changed (the course's gradebook, source,
+release and config, nnlib, a loopback listener and a process the test opened, a file a lingering
+process tries to write after grading); nothing of the hidden tests is in any graded notebook or
+feedback page, nor in the kernel's memory while the tests run; the hidden tests' inputs are new
+at every grading.  Never run unsandboxed: without a working sandbox the class is skipped with the
+reason (several attacks would reach the machine).
 """
 
+import ast
 import hashlib
 import os
 import signal
@@ -24,6 +27,7 @@ import pytest
 from autograder.stages.autograde import autograde
 from autograder.stages.build import build
 from autograder.stages.collect import collect
+from autograder.stages.feedback import feedback
 from autograder.course import REPO, Course
 
 from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, scores, write_submission
@@ -126,9 +130,13 @@ def hostile(tmp_path_factory):
         collect(course, inbox)
         results = {r.student: r for r in autograde(course, workers=2, force=True,
                                                       progress=False)}
+        first_leak = _outputs(results["leak"].autograded)
+        again = autograde(course, workers=1, force=True, students=["leak"], progress=False)[0]
+        feedback(course)
         time.sleep(5)            # the lingering process would write 4 s after it started
         yield {"course": course, "alone": alone, "results": results, "listener": listener,
-               "victim": victim, "ctx": ctx, "before": before, "after": _digest(protected[1:])}
+               "victim": victim, "ctx": ctx, "before": before, "after": _digest(protected[1:]),
+               "leaks": (first_leak, _outputs(again.autograded))}
     finally:
         listener.close()
         victim.kill()
@@ -193,3 +201,71 @@ def test_network_process_and_late_write_attacks_left_no_trace(hostile):
     assert hostile["victim"].poll() is None
     assert _processes_with(hostile["ctx"].marker) == []
     assert not Path(hostile["ctx"].late_file).exists()
+
+
+# what the hidden tests of fx_basics contain and the student version does not
+HIDDEN = ("HIDDEN-SQUARE-SECRET", "HIDDEN-LOSS-SECRET", "BEGIN HIDDEN", "check_scalar(mean_loss",
+          "square(_x.copy())", "uniform(900.0, 1100.0")
+
+
+def test_nothing_of_the_hidden_tests_reaches_a_student(hostile):
+    """IPython's In/_ih/Out and history, every function's constants, every module printed into
+    the notebook, the memory scanned: neither the graded notebooks nor the feedback pages hold a
+    word of the hidden tests (which run only in the checker)."""
+    course = hostile["course"]
+    for student, result in hostile["results"].items():
+        texts = [_outputs(result.autograded)] if result.autograded else []
+        page = course.root / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
+        if page.exists():
+            texts.append(page.read_text(encoding="utf-8"))
+        for text in texts:
+            assert not [h for h in HIDDEN if h in text], student
+    leak = _outputs(hostile["results"]["leak"].autograded)
+    assert "IN [" in leak and "CONSTS [" in leak and "HISTORY [" in leak     # it did print them
+
+
+def test_the_kernels_memory_holds_nothing_of_the_tests(hostile):
+    """The whole readable memory of the kernel, read through numpy at every call: the scan finds
+    its own control string (it works) and nothing of the hidden tests."""
+    lines = [l for l in _outputs(hostile["results"]["memory_scan"].autograded).splitlines()
+             if l.startswith("SCANNED")]
+    assert len(lines) == 3, lines
+    for line in lines:
+        assert line.endswith("FOUND ['the control']"), line
+        assert int(line.split()[1]) > 50 * 2 ** 20           # it read the heap, not a page
+
+
+def test_lying_objects_never_run_in_the_checker(hostile):
+    """An ndarray subclass with overridden comparisons, ufuncs and array functions, an object
+    whose __array__ is the visible answer, a float equal to everything: each is a handle in the
+    checker, whose checks never call into it (its methods would print what frames they see)."""
+    result = hostile["results"]["liars"]
+    messages = {f["grade_id"]: f["message"] for f in result.failures}
+    assert "it is a _Liar, not a numpy array" in messages["test_square"]
+    assert "it is a _Duck, not a numpy array" in messages["test_sigmoid"]
+    assert "it is a _Always, not a number" in messages["test_mean_loss"]
+    assert "CALLERS" not in _outputs(result.autograded)
+
+
+def test_hidden_inputs_are_new_at_every_grading(hostile):
+    """An answer that records what it is called with, printed at the end of the notebook: the
+    visible test's input is the same at two gradings, the hidden test's is not."""
+    first, second = (next(l for l in text.splitlines() if l.startswith("SEEN "))
+                     for text in hostile["leaks"])
+    seen = [ast.literal_eval(line[len("SEEN "):]) for line in (first, second)]
+    assert [len(s) for s in seen] == [2, 2]
+    assert seen[0][0] == seen[1][0] == ("square", [1.0, -2.0])      # the visible test's
+    assert seen[0][1] != seen[1][1]                                  # the hidden test's
+
+
+def test_malformed_answers_fail_with_their_reason(hostile):
+    """A message claiming 4 GB, JSON nested 200 000 deep, an object-dtype array, an answer of
+    320 MB: each test fails, saying what came, and the next test is graded afresh."""
+    wire = {f["grade_id"]: f["message"] for f in hostile["results"]["wire_attack"].failures}
+    assert "a message of 4096 MB is larger than the 256 MB allowed" in wire["test_square"]
+    assert "the header is not JSON (RecursionError)" in wire["test_sigmoid"]
+    assert "array dtype '|O8' is not allowed" in wire["test_mean_loss"]
+    huge = {f["grade_id"]: f["message"] for f in hostile["results"]["huge"].failures}
+    assert "the answer was too large: a message of 305 MB" in huge["test_square"]
+    assert "the answer cannot be sent: nested deeper than 64 levels" in huge["test_sigmoid"]
+    assert "it is a ndarray, not a number" in huge["test_mean_loss"]

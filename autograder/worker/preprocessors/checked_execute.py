@@ -106,7 +106,15 @@ class CheckedExecute(BudgetedExecute):
         for flag in (Outcome.TIMED_OUT, Outcome.KERNEL_DIED, Outcome.NOT_RUN):
             if flag in kernel_flags:
                 meta[flag] = kernel_flags[flag]
-        outputs = [o for o in serve.get("outputs", []) if o.output_type != "error"]
+        outputs = []
+        for output in serve.get("outputs", []):
+            if output.output_type == "execute_result":
+                # nbgrader reads a test cell's execute_result as partial credit: what the
+                # student's code displays there is only shown
+                output = nbformat.v4.new_output("display_data", data=output.get("data", {}),
+                                                metadata=output.get("metadata", {}))
+            if output.output_type != "error":
+                outputs.append(output)
         if verdict["stdout"]:
             outputs.append(nbformat.v4.new_output("stream", name="stdout", text=verdict["stdout"]))
         died = [o for o in serve.get("outputs", []) if o.output_type == "error"

@@ -1,4 +1,10 @@
-"""A hostile sample class: one submission per attack family of issue 9, made from fx_basics.
+"""A hostile sample class: one submission per attack family (issues 9 and 16), made from fx_basics.
+
+The attacks of issue 9 aimed at the in-kernel seal (input and AST transformers, a stolen key,
+a fake guard module, patched checks); they stay, and now change nothing at all: the tests run in
+the trusted checker.  Those of issue 16 aim at the checker through what the kernel answers (lying
+objects, raw memory, forged messages, malformed wire messages) and at the feedback (printing the
+kernel's history and code objects).
 
 Every notebook starts from the student version with the solution's answers (or wrong ones, where
 the attack's point is to make failing answers pass), then gets the attack: a cell a student added,
@@ -256,6 +262,263 @@ import types, nnlib
 sigmoid = types.FunctionType(nnlib.sigmoid.__code__, nnlib.sigmoid.__globals__, "sigmoid")
 '''
 
+# ------------------------------------------------------------------ issue 16: at the checker
+# Answers that return objects that lie: an ndarray subclass whose comparisons, ufuncs and array
+# functions all say "equal", whose shape property walks the frames of whoever asks; an object whose
+# __array__ is the visible test's expected value; a float that equals everything.  Each prints
+# what it found of its caller (the names of the frames' locals).
+LIARS = """
+import sys
+import numpy as np
+
+def _callers():
+    frame, seen = sys._getframe(1), []
+    while frame is not None:
+        seen.append(frame.f_code.co_name + ":" + ",".join(sorted(frame.f_locals))[:200])
+        frame = frame.f_back
+    print("CALLERS", " | ".join(seen)[:2000])
+
+class _Liar(np.ndarray):
+    def __eq__(self, other):
+        _callers()
+        return np.ones(np.shape(other), dtype=bool)
+    __ne__ = lambda self, other: np.zeros(np.shape(other), dtype=bool)
+    def __array_ufunc__(self, *args, **kwargs):
+        _callers()
+        return np.zeros(2)
+    def __array_function__(self, *args, **kwargs):
+        _callers()
+        return True
+    @property
+    def T(self):
+        _callers()
+        return self
+
+class _Duck:
+    def __array__(self, dtype=None, copy=None):
+        _callers()
+        return np.array([0.5, 0.8807970779778823])        # the visible test's expected value
+    def __len__(self):
+        return 2
+    def __getitem__(self, i):
+        return [0.5, 0.8807970779778823][i]
+
+class _Always(float):
+    def __eq__(self, other):
+        _callers()
+        return True
+    __hash__ = float.__hash__
+    def __sub__(self, other):
+        return _Always(0.0)
+    def __abs__(self):
+        return _Always(0.0)
+    def __lt__(self, other):
+        return True
+
+def square(x):
+    return np.zeros(np.shape(x)).view(_Liar)
+
+def sigmoid(z):
+    return _Duck()
+
+def mean_loss(Y, D):
+    return _Always(123.0)
+"""
+
+# The whole kernel's memory read through numpy (an __array_interface__ with a raw address: no
+# ctypes, no audit event), looking for anything of the tests: their source, the hidden tests'
+# markers and messages.  Run inside each answer, while the checker waits for it.
+MEMORY_SCAN = """
+import numpy as np
+
+class _Raw:
+    def __init__(self, address, size):
+        self.__array_interface__ = {"data": (address, False), "shape": (size,), "typestr": "|u1",
+                                    "version": 3}
+
+# What to look for, never written out whole (or the scan would find its own words): each
+# letter's code plus 7, turned into a numpy array of int64 at scan time.
+_NEEDLES = {"the hidden test's message": [79, 80, 75, 75, 76, 85, 52, 90, 88, 92, 72, 89, 76, 52,
+                                          90, 76, 74, 89, 76, 91],
+            "the hidden tests' marker": [73, 76, 78, 80, 85, 39, 79, 80, 75, 75, 76, 85],
+            "the hidden test's source": [106, 111, 108, 106, 114, 102, 122, 106, 104, 115, 104, 121,
+                                         47, 116, 108, 104, 117, 102, 115, 118, 122, 122],
+            # the control: put in memory here, so the scan must find it
+            "the control": [84, 86, 85, 111, 112, 117, 110, 124, 114, 118, 122, 101, 105, 108]}
+_CONTROL = "".join(chr(c - 7) for c in _NEEDLES["the control"])
+
+def _occurs(view, codes):
+    # whether the bytes codes - 7 occur in view (a raw view: nothing is copied whole)
+    needle = np.array(codes, dtype=np.int64) - 7
+    n = len(needle)
+    for start in range(0, max(1, len(view) - n), 2 ** 24):
+        chunk = view[start:start + 2 ** 24 + n]
+        if len(chunk) < n:
+            break
+        hits = np.ones(len(chunk) - n + 1, dtype=bool)
+        for k in range(4):
+            hits &= chunk[k:len(chunk) - n + 1 + k] == needle[k]
+        for i in np.nonzero(hits)[0]:
+            if np.array_equal(chunk[i:i + n], needle):
+                return True
+    return False
+
+def _scan():
+    found, scanned = set(), 0
+    for line in open("/proc/self/maps"):
+        parts = line.split()
+        start, end = (int(x, 16) for x in parts[0].split("-"))
+        if "r" not in parts[1] or (len(parts) > 5 and parts[5].startswith("[v")) or end - start > 2 ** 28:
+            continue
+        try:
+            view = np.asarray(_Raw(start, end - start))
+        except Exception:
+            continue
+        scanned += end - start
+        for what, codes in _NEEDLES.items():
+            if what not in found and _occurs(view, codes):
+                found.add(what)
+    print("SCANNED", scanned, "FOUND" if found else "nothing", sorted(found))
+
+def square(x):
+    _scan()
+    return x * 0.0
+
+def sigmoid(z):
+    _scan()
+    return z * 0.0
+
+def mean_loss(Y, D):
+    _scan()
+    return 0.0
+"""
+
+# Raw memory written: the bytes of the kernel side's own protocol marker are overwritten in
+# place, so every answer after it is sent malformed.
+MEMORY_WRITE = """
+import sys, numpy as np
+import autograder.kernel.wire as _wire
+
+class _Raw:
+    def __init__(self, address, size):
+        self.__array_interface__ = {"data": (address, False), "shape": (size,), "typestr": "|u1",
+                                    "version": 3}
+
+_magic = _wire.MAGIC
+_offset = sys.getsizeof(_magic) - len(_magic) - 1       # bytes objects: header, data, NUL
+np.asarray(_Raw(id(_magic) + _offset, len(_magic)))[:] = np.frombuffer(b"EVIL", dtype=np.uint8)
+print("magic is now", _wire.MAGIC)
+"""
+
+# Forged kernel messages: while the checker waits for an answer, the answer sends, on the
+# kernel's own sockets, an output saying every test passed, display data, an execute_result and
+# a reply saying the cell is done (with the status messages nbclient waits for).
+FORGED_MESSAGES = """
+import numpy as np
+
+def _forge():
+    kernel = get_ipython().kernel
+    parent = kernel.get_parent()
+    session, iopub = kernel.session, kernel.iopub_socket
+    session.send(iopub, "stream", {"name": "stdout", "text": "All tests passed: 5/5\\n"}, parent=parent)
+    session.send(iopub, "display_data", {"data": {"text/plain": "PASSED", "text/html": "<b>PASSED</b>"},
+                                         "metadata": {}}, parent=parent)
+    session.send(iopub, "execute_result", {"data": {"text/plain": "5.0"}, "metadata": {},
+                                           "execution_count": 1}, parent=parent)
+    session.send(kernel.shell_stream, "execute_reply", {"status": "ok", "execution_count": 1,
+                                                        "user_expressions": {}, "payload": []},
+                 parent=parent, ident=kernel._parent_ident.get("shell"))
+    session.send(iopub, "status", {"execution_state": "idle"}, parent=parent)
+
+def square(x):
+    _forge()
+    return x * 0.0
+
+def sigmoid(z):
+    _forge()
+    return z * 0.0
+
+def mean_loss(Y, D):
+    _forge()
+    return 0.0
+"""
+
+# The kernel side of the protocol replaced, so that the checker's decoder meets what no kernel of
+# ours sends: a message claiming 4 GB, JSON nested 200 000 deep, an object-dtype array (a raw
+# pointer), one answer per call in turn; the answers themselves are right.
+WIRE_ATTACK = """
+import json, struct
+import autograder.kernel.serve as _serve
+
+_turn = [0]
+_honest_send = _serve.Server._send
+
+def _evil_send(self, header, **values):
+    if header.get("op") != "ok" or "value" not in values or values["value"] is None \\
+            or isinstance(values["value"], tuple):
+        return _honest_send(self, header, **values)
+    _turn[0] += 1
+    if _turn[0] % 3 == 1:
+        self.conn.sendall(struct.pack("<4sII", b"AGW1", 16, 1) + struct.pack("<Q", 4 * 2 ** 30))
+    elif _turn[0] % 3 == 2:
+        text = ('{"op":"ok","report":{},"sync":[],"value":' + '{"$":"t","v":[' * 200000 + "1"
+                + "]}" * 200000 + "}").encode()
+        self.conn.sendall(struct.pack("<4sII", b"AGW1", len(text), 0) + text)
+    else:
+        text = json.dumps({"op": "ok", "report": {}, "sync": [], "value": {
+            "$": "a", "id": "k99999", "dtype": "|O8", "shape": [1], "b": 0}}).encode()
+        self.conn.sendall(struct.pack("<4sII", b"AGW1", len(text), 1) + struct.pack("<Q", 8) + text
+                          + struct.pack("<Q", id(object())))
+
+_serve.Server._send = _evil_send
+"""
+
+# An answer of gigabytes (the right values in the wrong size), one nested deeper than the wire
+# allows, an object-dtype array: what an honest kernel sends for them.
+HUGE = """
+import numpy as np
+
+def square(x):
+    return np.zeros(40_000_000)            # 320 MB
+
+def sigmoid(z):
+    deep = []
+    for _ in range(10_000):
+        deep = [deep]
+    return deep
+
+def mean_loss(Y, D):
+    return np.array([object()], dtype=object)
+"""
+
+# Everything of the tests the kernel could ever hold, printed into the feedback: IPython's input
+# and output history, every code object's constants, the modules loaded, and the inputs the
+# answers were called with (kept by the answers themselves) -- at the end of the notebook.
+LEAK_RECORD = """
+import numpy as np
+_SEEN = globals().get("_SEEN", [])
+
+def square(x):
+    _SEEN.append(("square", np.asarray(x).tolist()))
+    return x ** 2
+"""
+
+LEAK_PRINT = """
+import gc, sys, types
+print("IN", list(In))
+print("IH", list(_ih))
+print("OUT", dict(Out))
+print("HISTORY", list(get_ipython().history_manager.get_range(output=True)))
+consts = []
+for obj in gc.get_objects():
+    if isinstance(obj, types.FunctionType):
+        consts.extend(repr(c)[:200] for c in obj.__code__.co_consts)
+print("CONSTS", consts[:20000])
+print("MODULES", sorted(sys.modules))
+print("SEEN", _SEEN)
+"""
+
+
 SIGINT = ("    import signal\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
           "    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n    while True:\n        pass")
 
@@ -280,6 +543,14 @@ def _add_after_imports(nb, code):
     """A cell the student added right after the notebook's import cell."""
     index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code") + 1
     nb.cells.insert(index, nbformat.v4.new_code_cell(code))
+
+
+def _add_before_tests(nb, code):
+    """The same cell added by the student before every test cell: its definitions are the ones
+    each test calls (later answer cells would otherwise define the names again)."""
+    tests = [i for i, c in enumerate(nb.cells) if _nbg(c).get("grade") and not _nbg(c).get("solution")]
+    for index in reversed(tests):
+        nb.cells.insert(index, nbformat.v4.new_code_cell(code))
 
 
 def _answer(nb, gid):
@@ -352,38 +623,51 @@ def make_class(source_nb, release_nb, ctx: Context):
         "        chunks.append(np.ones(2 ** 28))   # 2 GB a step"))
     made["memory_bomb"] = nb
 
+    # issue 16: answers of the attacks' own, added after the notebook's answers (so they win)
+    for student, attack in (("liars", LIARS), ("memory_scan", MEMORY_SCAN),
+                            ("forged_messages", FORGED_MESSAGES),
+                            ("huge", HUGE)):
+        nb, _ = _filled(source_nb, release_nb, wrong=ALL_WRONG)
+        _add_before_tests(nb, attack)
+        made[student] = nb
+    for student, attack in (("memory_write", MEMORY_WRITE), ("wire_attack", WIRE_ATTACK)):
+        nb, _ = _filled(source_nb, release_nb)             # right answers: the wire is the attack
+        _add_after_imports(nb, attack)
+        made[student] = nb
+    nb, _ = _filled(source_nb, release_nb)
+    _add_before_tests(nb, LEAK_RECORD)
+    nb.cells.append(nbformat.v4.new_code_cell(LEAK_PRINT))
+    made["leak"] = nb
+
     nb, source = _filled(source_nb, release_nb)
     _answer(nb, "square").source = _replace_calls(source["square"], "    while True:\n        pass")
     made["cpu_bomb"] = nb
     return made
 
 
-FORGING = "a hidden test that must fail came back sealed: seals are being forged"
-NO_SEAL = "the test did not run to its end as written (no seal)"
-FORGED = "the code that ran is not the test as sent (invalid seal)"
+PROTOCOL = "the kernel's answers to the grader were not plain data"
 
 # student: (scores, status, [phrases the reason must contain])
 EXPECTED = {
     "honest_a": (FULL, "graded", []),
     "honest_b": ({**ZERO, "test_square": 1.0}, "graded", []),
     "escape": (FULL, "graded", []),
-    "input_hook": (ZERO, "integrity", [f"test_square, test_sigmoid, test_mean_loss scored 0: {FORGED}"]),
-    "ast_hook": (ZERO, "integrity", [f"test_square, test_sigmoid, test_mean_loss scored 0: {FORGED}"]),
-    "key_theft": (ZERO, "integrity", [f"test_square, test_sigmoid, test_mean_loss scored 0: {FORGING}"]),
-    # mean_loss's hidden test is a bare assert the attack cannot neutralize: an ordinary failure
-    "import_hook": (ZERO, "integrity", [f"test_square, test_sigmoid scored 0: {NO_SEAL}"]),
-    "guard_replace": (ZERO, "integrity", ["test_square, test_sigmoid scored 0: changed during the "
-                                          "test:", "notebook name 'check_array'", "numpy.allclose"]),
-    "event_hook": ({**ZERO, "test_square": 1.0}, "graded",
-                   ["tampering undone before the tests:", "notebook name 'check_array'"]),
-    "trace_hook": ({**ZERO, "test_square": 1.0}, "integrity",
-                   ["test_mean_loss scored 0: sys.settrace (refused)"]),
-    "private_import": ({**ZERO, "test_square": 1.0}, "integrity",
-                       ["test_sigmoid, test_mean_loss scored 0: a second import of nnlib "
-                        "(activations.py)"]),
-    "function_copy": ({**ZERO, "test_square": 1.0}, "integrity",
-                      ["test_sigmoid, test_mean_loss scored 0: a copy of nnlib's sigmoid made "
-                       "with types.FunctionType"]),
+    # issue 9's attacks on the in-kernel seal: the tests no longer run where they reach
+    "input_hook": (ZERO, "graded", []),
+    "ast_hook": (ZERO, "graded", []),
+    "key_theft": (ZERO, "graded", []),
+    "import_hook": (ZERO, "graded", []),
+    "guard_replace": (ZERO, "graded", []),
+    "event_hook": ({**ZERO, "test_square": 1.0}, "graded", []),
+    # a tracer in the student's own process sees nothing of a test: the right answers count
+    "trace_hook": (FULL, "graded", []),
+    # nnlib's own sigmoid, loaded privately: code the grader cannot read, where nnlib's is not
+    # allowed -- 0 and flagged; mean_loss, right, counts
+    "private_import": ({**FULL, "test_sigmoid": 0.0}, "integrity",
+                       ["test_sigmoid scored 0: sigmoid builds code the grader cannot read "
+                        "(exec_module, importlib, module_from_spec, spec_from_file_location)"]),
+    # a copy of nnlib's sigmoid: the source names nnlib.sigmoid, which the test forbids
+    "function_copy": ({**FULL, "test_sigmoid": 0.0}, "graded", []),
     "metadata_tamper": (FULL, "integrity", [
         "cell metadata changed", "'test_square_renamed' claiming 1000 points ignored",
         "'bonus' claiming 1000 points ignored", "metadata of 'test_sigmoid' restored",
@@ -393,4 +677,17 @@ EXPECTED = {
     "sigint": (ZERO, "timeout", ["test_square timed out and the kernel ignored the interrupt"]),
     "memory_bomb": ({**FULL, "test_square": 0.0}, "memory", ["MemoryError", "test_square"]),
     "cpu_bomb": ({**FULL, "test_square": 0.0}, "graded", ["timed out after 5 s (scored 0): test_square"]),
+    # issue 16's attacks on the checker and on the feedback
+    "liars": (ZERO, "graded", []),
+    "memory_scan": (ZERO, "graded", []),
+    # the kernel's own protocol marker overwritten: it can no longer read the checker
+    "memory_write": (ZERO, "graded", []),
+    "forged_messages": (ZERO, "graded", []),
+    # 4 GB claimed: refused before reading (an answer too large: a failure, not a protocol break)
+    "wire_attack": (ZERO, "integrity", [
+        f"test_sigmoid scored 0: {PROTOCOL} (the kernel broke the protocol: the header is not JSON",
+        f"test_mean_loss scored 0: {PROTOCOL} (the kernel sent something that is not plain data: "
+        f"array dtype '|O8' is not allowed)"]),
+    "huge": (ZERO, "graded", []),          # what an honest kernel sends for them: refused, bounded
+    "leak": (FULL, "graded", []),
 }
