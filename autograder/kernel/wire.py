@@ -348,8 +348,8 @@ class Codec:
         else:
             np = _np()
             if t is np.ndarray:
-                data = np.ascontiguousarray(value)
-                buffers.append(data.data.cast("B") if data.size else b"")
+                data = value if value.flags.c_contiguous else value.copy(order="C")
+                buffers.append(data.reshape(-1).view(np.uint8) if data.size else b"")
                 node = {"$": "a", "id": ref, "dtype": data.dtype.str, "shape": list(data.shape),
                         "b": len(buffers) - 1, "ro": not value.flags.writeable}
             elif t is np.random.Generator:
@@ -525,7 +525,7 @@ class Codec:
         if size * dt.itemsize != len(data):
             raise WireError(f"an array of shape {tuple(shape)} and dtype {dtype} is not "
                             f"{len(data)} bytes")
-        array = np.frombuffer(data, dtype=dt).reshape(shape) if size else np.zeros(shape, dt)
+        array = np.frombuffer(data, dtype=dt).reshape(tuple(shape)) if size else np.zeros(tuple(shape), dt)
         if node.get("ro") is True:
             array.setflags(write=False)
         return array
