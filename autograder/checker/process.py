@@ -71,10 +71,12 @@ class Checker:
             self.dead = f"the checker stopped ({exc})"
             return None
 
-    def begin(self, grade_id, path, timeout):
+    def begin(self, grade_id, path, timeout, memory_cgroup=None):
         """Ask for test ``grade_id``; returns once the checker listens at ``path`` (True), or
-        False (with ``dead`` saying why) when it cannot."""
-        self._send({"op": "test", "grade_id": grade_id, "path": path, "timeout": timeout})
+        False (with ``dead`` saying why) when it cannot.  ``memory_cgroup``: the kernel's, where
+        the checker reads the memory a call took (peak_memory) from outside the kernel."""
+        self._send({"op": "test", "grade_id": grade_id, "path": path, "timeout": timeout,
+                    "memory_cgroup": memory_cgroup})
         reply = self._recv(time.monotonic() + timeout + 30)
         if reply is None or reply.get("op") != "listening":
             self.dead = self.dead or "the checker did not start the test"
@@ -134,6 +136,7 @@ def _main(conn, source_nb, submission_cells, seed):
             if listener is not None:
                 listener.close()
             listener, listening_at = _listen(path), path
+        session.kernel.memory_cgroup = header.get("memory_cgroup")
         problems = session.prepare(gid)
         wire.send(conn, {"op": "listening"})
         kernel = _accept(listener, conn, started + timeout)

@@ -135,6 +135,13 @@ class KernelProcess:
     sandbox's own process, and ``finish`` to remove what the sandbox made for it."""
 
     pid = None
+    cgroups = ()           # the cgroups the kernel and all it starts are in (as root)
+
+    @property
+    def memory_cgroup(self):
+        """The kernel's memory cgroup folder (None without one): its peak usage is measured from
+        outside, where the kernel cannot change it."""
+        return next((p for p in self.cgroups if "/memory/" in p), None)
 
     def interrupt(self):
         """SIGINT to the processes inside (the kernel and whatever it started), never to bwrap's
@@ -195,6 +202,10 @@ class ColdKernel(KernelProcess):
 
     def __getattr__(self, name):          # poll, wait, send_signal, kill, terminate, std streams
         return getattr(self.process, name)
+
+    @property
+    def cgroups(self):
+        return self._launch.cgroups
 
     def finish(self):
         self._launch.finish()

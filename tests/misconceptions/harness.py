@@ -90,7 +90,7 @@ def plan(path, entries):
         cells.append({"grade_id": nt.nbgrader(cell).get("grade_id", ""), "kind": kind,
                       "source": cell.source, "visible": visible.source,
                       "hidden": _hidden_part(cell.source) if kind == "test" else ""})
-    return {"cwd": str(nt.NOTEBOOKS_DIR), "cells": cells, "entries": [
+    return {"cwd": str(nt.NOTEBOOKS_DIR), "notebook": str(path), "cells": cells, "entries": [
         {"id": e.id, "targets": [e.test],
          "replace": {e.answer: wrong_source(e, solutions), **e.also}} for e in entries]}
 

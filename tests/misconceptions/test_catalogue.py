@@ -62,6 +62,19 @@ def test_entry(outcomes, table, entry):
                     + "\n  ".join(problems), pytrace=False)
 
 
+@pytest.mark.parametrize("table, entry", CASES)
+def test_entry_gets_the_same_verdict_and_message_when_graded(outcomes, table, entry):
+    """Graded -- the test cell in the trusted checker, the answer in a kernel of its own -- the
+    wrong answer fails the same way, with the very same message, as in the student's kernel."""
+    test = outcomes.get(table)["entries"][entry.id]["tests"][entry.test]
+    own = test["visible"] or test["hidden"]
+    checked = test["checked"]
+    assert not checked["grading_error"], checked
+    assert checked["passed"] == (own is None), (own, checked)
+    if own is not None:
+        assert (checked["ename"], checked["message"]) == (own["ename"], own["message"])
+
+
 @pytest.mark.parametrize("table", [pytest.param(t, id=t.NOTEBOOK[:-6]) for t in TABLES])
 def test_prefix_runs_cleanly(outcomes, table):
     """The notebook's own cells (the state every entry starts from) run without errors."""

@@ -1,5 +1,9 @@
 """Run one notebook once and try every catalogued wrong answer in a forked copy of its state.
 
+Each entry's test cell runs twice: in this process, as the student's own kernel runs it, and in
+the trusted checker (autograder.checker) against a kernel forked from the same state, as grading
+runs it; both outcomes are recorded, so the catalogue shows the checks say the same in both.
+
 Started by :mod:`harness` as ``python worker.py PLAN.json RESULTS.json``.  The notebook's cells
 run in order in one IPython shell (what a kernel runs, without the messaging), in
 ``notebooks/`` and with ``NBGRADER_EXECUTION=autograde``.  Just before the first cell an entry
@@ -24,6 +28,7 @@ import traceback
 import warnings
 
 ENTRY_TIMEOUT = 240          # seconds for one entry (a child), training cells included
+SEED = 20260607              # the hidden tests' inputs: the same in both runs of a test cell
 _CELL_NUMBERS = itertools.count(1)
 
 
@@ -83,17 +88,78 @@ def _run_entry(shell, cells, start, entry):
             if failure:
                 result["others"].append({"cell": gid or index, **failure})
         elif cell["kind"] == "test" and gid in entry["targets"]:
+            checked = _checked(shell, cells, entry, gid)      # first: from the same state
+            signal.alarm(ENTRY_TIMEOUT)
+            from nnlib.checks.inputs import seed_grading
+            seed_grading(SEED, gid)
             visible = _outcome(shell, cell["visible"], gid)
             hidden = None
             if visible is None and cell["hidden"]:
                 hidden = _outcome(shell, cell["hidden"], gid + " (hidden tests)")
-            result["tests"][gid] = {"visible": visible, "hidden": hidden}
+            result["tests"][gid] = {"visible": visible, "hidden": hidden, "checked": checked}
         else:
             failure = _outcome(shell, cell["source"], gid or f"cell {index}")
             if failure and cell["kind"] != "test":
                 result["others"].append({"cell": gid or index, **failure})
     signal.alarm(0)
     return result
+
+
+def _checked(shell, cells, entry, gid):
+    """The test cell ``gid`` as grading runs it: in the checker, against a kernel forked now."""
+    import socket
+
+    from autograder.checker.session import Session
+    from autograder.kernel.serve import serve
+    folder = tempfile.mkdtemp(prefix="checked-")
+    path = os.path.join(folder, "calls")
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(path)
+    listener.listen(2)
+    sys.stdout.flush()
+    kernel = os.fork()
+    if kernel == 0:                                 # the student's kernel: this state, serving
+        listener.close()
+        try:
+            sys.stdout = sys.stderr = open(os.devnull, "w")
+            serve(path, shell.user_ns)
+        finally:
+            os._exit(0)
+    try:
+        submission = [(i, c["kind"] if c["kind"] in ("test", "answer") else "other", c["grade_id"],
+                       entry["replace"].get(c["grade_id"], c["source"]))
+                      for i, c in enumerate(cells)]
+        session = Session(_source_notebook(), submission, SEED)
+        listener.settimeout(60)
+        conn, _ = listener.accept()
+        try:
+            verdict = session.run_test(gid, conn, 120)
+        finally:
+            conn.close()
+        return {"passed": verdict.passed, "ename": verdict.ename, "message": verdict.evalue,
+                "grading_error": verdict.grading_error}
+    except Exception as exc:          # noqa: BLE001 -- the harness's own failure, reported
+        return {"passed": False, "ename": "HarnessError", "message": f"{type(exc).__name__}: {exc}",
+                "grading_error": str(exc)}
+    finally:
+        listener.close()
+        try:
+            os.kill(kernel, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(kernel, 0)
+        import shutil
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_SOURCE = {}
+
+
+def _source_notebook():
+    import nbformat
+    if "nb" not in _SOURCE:
+        _SOURCE["nb"] = nbformat.read(_SOURCE["path"], as_version=4)
+    return _SOURCE["nb"]
 
 
 def _fork_entry(shell, cells, start, entry):
@@ -127,6 +193,7 @@ def main(plan_path, results_path):
     with open(plan_path) as handle:
         plan = json.load(handle)
     os.chdir(plan["cwd"])
+    _SOURCE["path"] = plan["notebook"]
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()

@@ -81,7 +81,9 @@ class CheckedExecute(BudgetedExecute):
         gid = grade_id(cell)
         path = self._calls_path()
         began = time.monotonic()
-        if not self.checker.begin(gid, path, timeout + GRACE):
+        kernel = getattr(self.km.provisioner, "kernel", None)       # sandboxed: its cgroups
+        memory = getattr(kernel, "memory_cgroup", None)
+        if not self.checker.begin(gid, path, timeout + GRACE, memory):
             return self._no_checker(cell), resources
         # the kernel's line: a copy without the test's source or metadata
         serve = nbformat.v4.new_code_cell(SERVE.format(path=path))
