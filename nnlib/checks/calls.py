@@ -64,7 +64,7 @@ class earlier_answers:
         text = str(error).strip()
         what = (f"{kind.__name__}: {text}" if text else
                 f"{kind.__name__} (no message" + (": the exercise is not answered yet — the "
-                "stub is still there)" if kind is NotImplementedError else ")"))
+                "stub is still there)" if issubclass(kind, NotImplementedError) else ")"))
         raise _AssertionError(
             f"this test could not check your answer: it calls your {name} from "
             f"{self.labels[name]}, which raised {what}. Answer {self.labels[name]} first; its own "

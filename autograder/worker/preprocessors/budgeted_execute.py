@@ -13,6 +13,7 @@ from traitlets import Float, Integer
 
 from nbgrader.preprocessors import Execute
 
+from autograder.jobs import Outcome
 from autograder.worker.preprocessors.base import grade_id, is_test, outcome_meta
 
 
@@ -44,7 +45,7 @@ class BudgetedExecute(Execute):
             try:
                 nb, resources = super().preprocess(nb, resources, km)
                 self._timing["execute"] = time.monotonic() - self._started
-                outcome_meta(nb)["timing"] = {k: round(v, 3) for k, v in self._timing.items()
+                outcome_meta(nb)[Outcome.TIMING] = {k: round(v, 3) for k, v in self._timing.items()
                                        if v is not None}       # where the time went (bench)
                 return nb, resources
             except DeadKernelError:
@@ -88,8 +89,8 @@ class BudgetedExecute(Execute):
         where = grade_id(cell) or "a cell"
         self._stopped = (f"the kernel ignored the interrupt after {where} timed out and was "
                          "stopped; this cell was not run")
-        outcome_meta(self.nb)["interrupt_ignored"] = where
-        outcome_meta(cell)["timed_out"] = round(time.monotonic() - began, 1)
+        outcome_meta(self.nb)[Outcome.INTERRUPT_IGNORED] = where
+        outcome_meta(cell)[Outcome.TIMED_OUT] = round(time.monotonic() - began, 1)
         cell.outputs = list(cell.get("outputs", [])) + [nbformat.v4.new_output(
             "error", ename="CellTimeoutError",
             evalue="timed out; the kernel ignored the interrupt and was stopped",
@@ -101,7 +102,7 @@ class BudgetedExecute(Execute):
             return
         cell.outputs = [nbformat.v4.new_output(
             "error", ename="NotRun", evalue=why, traceback=[f"NotRun: {why}"])]
-        outcome_meta(cell)["not_run"] = why
+        outcome_meta(cell)[Outcome.NOT_RUN] = why
 
     def preprocess_cell(self, cell, resources, index):
         if self._stopped:
@@ -111,7 +112,7 @@ class BudgetedExecute(Execute):
         if remaining is not None and remaining <= 0 and cell.cell_type == "code":
             self._stopped = (f"the notebook used up its {self.total_timeout:g} s time budget "
                              "before this cell")
-            outcome_meta(self.nb)["budget_exceeded"] = grade_id(cell) or f"cell {index}"
+            outcome_meta(self.nb)[Outcome.BUDGET_EXCEEDED] = grade_id(cell) or f"cell {index}"
             self._skip(cell, self._stopped)
             return cell, resources
         began = time.monotonic()
@@ -130,12 +131,12 @@ class BudgetedExecute(Execute):
                 return self._interrupt_was_ignored(cell, resources, began), resources
             where = grade_id(cell) or f"cell {index}"
             self._stopped = f"the kernel died while running {where}; this cell was not run"
-            outcome_meta(self.nb)["kernel_died"] = where
+            outcome_meta(self.nb)[Outcome.KERNEL_DIED] = where
             cell.outputs = list(cell.get("outputs", [])) + [nbformat.v4.new_output(
                 "error", ename="KernelDied",
                 evalue="the kernel died while running this cell (os._exit, a crash, or memory)",
                 traceback=["KernelDied: the kernel died while running this cell"])]
-            outcome_meta(cell)["kernel_died"] = True
+            outcome_meta(cell)[Outcome.KERNEL_DIED] = True
             return cell, resources
         elapsed = time.monotonic() - began
         self._timing["tests" if is_test(cell) else "cells"] \
@@ -144,7 +145,7 @@ class BudgetedExecute(Execute):
             if output.output_type == "error":
                 if output.ename in ("CellTimeoutError", "KeyboardInterrupt") or (
                         self.timeout and elapsed >= self.timeout - 0.5 and output.ename != "NotRun"):
-                    outcome_meta(cell)["timed_out"] = round(elapsed, 1)
+                    outcome_meta(cell)[Outcome.TIMED_OUT] = round(elapsed, 1)
                 elif output.ename == "MemoryError":
-                    outcome_meta(cell)["memory_error"] = True
+                    outcome_meta(cell)[Outcome.MEMORY_ERROR] = True
         return cell, resources

@@ -12,6 +12,7 @@ from nbformat.notebooknode import from_dict
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from autograder.jobs import Outcome
 from autograder.worker.preprocessors.base import grade_id, outcome_meta, source_notebook
 
 
@@ -93,6 +94,6 @@ class ReconcileCells(NbGraderPreprocessor):
             if not utils.is_solution(original) and cell.source != original.source:
                 cell.source = original.source
         if changes:
-            outcome_meta(nb)["reconciled"] = changes
+            outcome_meta(nb)[Outcome.RECONCILED] = changes
             self.log.warning("Cell metadata reconciled with the source: %s", "; ".join(changes))
         return nb, resources

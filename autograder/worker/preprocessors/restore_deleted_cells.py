@@ -9,6 +9,7 @@ from nbformat.notebooknode import from_dict
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from autograder.jobs import Outcome
 from autograder.worker.preprocessors.base import grade_id, outcome_meta, source_notebook
 
 
@@ -23,7 +24,7 @@ class RestoreDeletedCells(NbGraderPreprocessor):
         present = {grade_id(c) for c in nb.cells if grade_id(c)}
         if not present & known:
             # Cells copied into a fresh notebook: we cannot tell which answer each test belongs to.
-            outcome_meta(nb)["no_metadata"] = True
+            outcome_meta(nb)[Outcome.NO_METADATA] = True
             return nb, resources
         order = [grade_id(c) for c in source.cells if grade_id(c)]
         restored = []
@@ -43,11 +44,11 @@ class RestoreDeletedCells(NbGraderPreprocessor):
             if new.cell_type == "code":
                 new.outputs, new.execution_count = [], None
             new.metadata.nbgrader["checksum"] = utils.compute_checksum(new)
-            outcome_meta(new)["restored"] = True
+            outcome_meta(new)[Outcome.RESTORED] = True
             nb.cells.insert(index, new)
             present.add(gid)
             restored.append(gid)
             self.log.warning("Restored deleted cell %s from the source notebook", gid)
         if restored:
-            outcome_meta(nb)["restored"] = restored
+            outcome_meta(nb)[Outcome.RESTORED_CELLS] = restored
         return nb, resources
