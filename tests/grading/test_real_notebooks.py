@@ -45,6 +45,6 @@ def test_solution_full_marks_and_stub_zero(real_graded, name):
     assert {g: v.auto_score for g, v in perfect.grades.items()} == {
         g: v.max_score for g, v in perfect.grades.items()}, perfect.failures
     assert set(perfect.grades) == set(tests)
-    assert not perfect.notes.get("tampering"), perfect.notes      # the guard has no false alarms
+    assert not any(c.get("integrity") for c in perfect.cells.values()), perfect.cells  # no false alarms
     assert stub.status == "graded", stub.reason
     assert all(v.auto_score == 0 for v in stub.grades.values()), stub.grades

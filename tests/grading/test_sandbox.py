@@ -215,7 +215,7 @@ def test_helpers_are_the_only_part_of_autograder_shipped(kernel):
 
 def test_only_the_working_folder_tmp_and_the_sockets_are_writable(kernel, box):
     """Writes fail everywhere but the private working folder, /tmp, /dev/shm and the ipc folder."""
-    targets = ["/usr/x", "/x", "/dev/x", bwrap.HELPERS + "/autograder/kernel/guard.py",
+    targets = ["/usr/x", "/x", "/dev/x", bwrap.HELPERS + "/autograder/kernel/serve.py",
                os.path.join(os.path.dirname(sandbox.__file__), "x"),
                os.path.join(sys.prefix, "x"), os.path.join(sys.base_prefix, "x"),
                f"{HOME}/x", "/tmp/x", "/dev/shm/x"]
