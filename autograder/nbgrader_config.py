@@ -59,8 +59,10 @@ def make_config(root, *, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TI
         _PRE + "GuardCells", _PRE + "BudgetedExecute", _PRE + "UnguardCells", IgnorePattern,
         ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
         CheckCellMetadata]
+    # SanitizeSubmission after HideHiddenTests: it cleans what the page will show
     c.GenerateFeedback.preprocessors = [
         GetGrades, "autograder.stages.feedback.hide_hidden_tests.HideHiddenTests",
+        "autograder.stages.feedback.sanitize_submission.SanitizeSubmission",
         CSSHTMLHeaderPreprocessor]
     return c
 
