@@ -331,3 +331,12 @@ def test_feedback_sanitises_notebooks_recorded_before(hostile_course, attacks):
     assert live(pages["partial"]) == []
     assert "HONEST md script." in visible_text(pages["partial"])
 
+
+
+def test_the_docstring_example_holds():
+    """sanitize_notebook's docstring example is what it does (autograder/ is not under doctest)."""
+    import doctest
+
+    import autograder.course.sanitize as module
+
+    assert doctest.testmod(module).failed == 0
