@@ -26,9 +26,10 @@ PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGA
 
 def script(name, url, scope="window"):
     """JavaScript that, if it runs, leaves three marks on ``scope`` (the page, or an iframe's
-    ``parent``): ``__pwned`` names the attack, the title says PWNED, ``url/<name>`` is asked for."""
+    ``parent``): ``__pwned`` names the attack, the title says PWNED, ``url/<name>`` is asked for.
+    It ends in ``void 0``: a javascript: link whose code has a value replaces the page by it."""
     return (f"({scope}.__pwned = {scope}.__pwned || []).push('{name}'); "
-            f"{scope}.document.title = 'PWNED {name}'; new Image().src = '{url}/{name}';")
+            f"{scope}.document.title = 'PWNED {name}'; new Image().src = '{url}/{name}'; void 0;")
 
 
 def html_attacks(url):
