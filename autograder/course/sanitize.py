@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 
 DATA_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml")
@@ -92,7 +93,8 @@ def sanitize_notebook(nb):
         if cell.cell_type == "markdown":
             attachments, dropped = _attachments(cell.get("attachments"))
             removed += [f"{where}: attachment {name}" for name in dropped]
-            source, how = _markdown(cell.source, attachments)
+            source, how = (_markdown(cell.source, attachments) if attachments
+                           else _plain_markdown(cell.source))
             if how:
                 removed.append(f"{where}: markdown {how}")
                 attachments = {}       # the cleaned rendering carries its images as data: URIs
@@ -206,6 +208,13 @@ def _markdown(source, attachments):
     return "", "removed"
 
 
+@functools.lru_cache(maxsize=4096)
+def _plain_markdown(source):
+    """``_markdown`` of a text without attachments, remembered: every submission of a class repeats
+    the instructor's cells, and Course.record (the one gradebook writer) runs this for each."""
+    return _markdown(source, {})
+
+
 def _attachments(attachments):
     """(images kept, names of the attachments that lost something): of each attachment only its
     image types with valid base64 (the renderer writes the text into
@@ -287,7 +296,7 @@ def _bundle(data, metadata, here, removed):
             if cleaned.strip():
                 kept[mime] = cleaned
         elif mime == "text/markdown":
-            cleaned, how = _markdown(value, {})
+            cleaned, how = _plain_markdown(value)
             if how:
                 removed.append(f"{here}: text/markdown {how}")
             if cleaned.strip():
