@@ -61,6 +61,8 @@ class Outcome:
     CHECKER_FAILED = "checker_failed"  # the trusted checker could not run (why)
     INTEGRITY = "integrity"            # what the checker found the submission doing to grading
     TIMING = "timing"                  # where the time went (the benchmark)
+    # recorded by the instructor's process (Course.record)
+    SANITIZED = "sanitized"            # what autograder.course.sanitize removed, one line each
 
 
 @dataclass(frozen=True)

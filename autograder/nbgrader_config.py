@@ -58,8 +58,10 @@ def make_config(root, *, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TI
     c.Autograde.autograde_preprocessors = [
         _PRE + "CheckedExecute", IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    # SanitizeSubmission after HideHiddenTests: it cleans what the page will show
     c.GenerateFeedback.preprocessors = [
         GetGrades, "autograder.stages.feedback.hide_hidden_tests.HideHiddenTests",
+        "autograder.stages.feedback.sanitize_submission.SanitizeSubmission",
         CSSHTMLHeaderPreprocessor]
     return c
 

@@ -12,7 +12,7 @@ Layout (everything here is generated; ``notebooks/`` stays the single source of 
       source/<a>/<a>.ipynb      copied from notebooks/<a>.ipynb (only the notebook)
       release/<a>/<a>.ipynb     student versions (nbgrader generate_assignment)
       submitted/<s>/<a>/        the current submission + timestamp.txt
-      autograded/<s>/<a>/       the graded copy (nbgrader autograde)
+      autograded/<s>/<a>/       the graded copy (nbgrader autograde), sanitised (course.sanitize)
       feedback/<s>/<a>/<a>.html feedback, hidden tests removed
       results/<s>/<a>.json      status, reason, per-test failures, history of earlier results
       archive/<s>/<a>/<time>/   earlier submissions (with the result they got)
@@ -30,7 +30,9 @@ import shutil
 from pathlib import Path
 
 from autograder.course.gradebook import GradebookError, course_url
-from autograder.jobs import CELL_TIMEOUT, FLAGGED, MEMORY_LIMIT_MB, NOTEBOOK_TIMEOUT, Result, Status
+from autograder.course.sanitize import sanitize_notebook
+from autograder.jobs import (CELL_TIMEOUT, FLAGGED, MEMORY_LIMIT_MB, NOTEBOOK_TIMEOUT, Outcome,
+                             Result, Status)
 from autograder.nbgrader_config import make_config
 from autograder.nbgrader_setup import setup as _setup_nbgrader
 
@@ -175,12 +177,18 @@ class Course:
         produced, result.autograded = result.autograded, None
         if produced and graded.is_file():
             try:
-                nbformat.validate(nbformat.read(graded, as_version=4))
+                nb = nbformat.read(graded, as_version=4)
+                nbformat.validate(nb)
             except Exception as exc:          # not a notebook: nbgrader did not write it
                 LOG.warning("%s / %s: graded notebook rejected (%s)", student, assignment, exc)
             else:
+                # the formgrader shows this copy in the instructor's browser: nothing the student
+                # wrote or displayed may run or load there
+                removed = sanitize_notebook(nb)
+                if removed:
+                    result.notes[Outcome.SANITIZED] = removed
                 dest.mkdir(parents=True)
-                shutil.copyfile(graded, dest / f"{assignment}.ipynb")
+                nbformat.write(nb, dest / f"{assignment}.ipynb")
                 result.autograded = str(dest / f"{assignment}.ipynb")
         import warnings
         warnings.filterwarnings("ignore", module="nbgrader")        # SQLAlchemy autoflush notes

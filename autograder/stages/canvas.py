@@ -6,7 +6,9 @@ its ID, SIS User ID or SIS Login ID), then one column per assignment, named ``Na
 assignment Canvas already has (a column without ``(id)`` creates a new assignment), holding points.
 The row under the header, ``Points Possible``, gives each assignment's points, as in the export.
 A blank cell leaves the grade in Canvas as it is: a submission without a trustworthy score (not
-graded yet, an error, a manual-grading flag) is blank, never a 0.
+graded yet, an error, a manual-grading flag) is blank, never a 0.  Points are numbers; a text cell
+that a spreadsheet would run as a formula is written with a leading ``'``
+(``export.spreadsheet_safe``), so such a student id no longer matches Canvas's own.
 
 Our students are the folder names ``collect`` took.  Without a roster each becomes a row with that
 name as its SIS Login ID and every assignment a new Canvas assignment.  With ``roster`` -- Canvas's
@@ -83,7 +85,10 @@ def canvas_table(rows, roster=None):
 
 
 def _number(value):
-    return "" if value is None else f"{value:g}"
+    """Points as a number (an int when whole: 5, not 5.0), or a blank cell."""
+    if value is None:
+        return ""
+    return int(value) if float(value).is_integer() else float(value)
 
 
 def export_canvas(course, path=None, roster=None):
@@ -93,7 +98,6 @@ def export_canvas(course, path=None, roster=None):
     header, points_row, body = canvas_table(export.rows(course), roster)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerow(points_row)
-        writer.writerows(body)
+        for row in [header, points_row, *body]:
+            writer.writerow(export.spreadsheet_safe(row))
     return path

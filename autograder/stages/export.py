@@ -1,7 +1,8 @@
 """Export: the grades as CSV, one row per submission with its status and the reason for it.
 
 A score that cannot be trusted (a crash, a manual-grading flag, not graded yet) is left blank, never
-a silent 0.  canvas.py writes the same rows in Canvas's format; summary.py summarises them.
+a silent 0.  canvas.py writes the same rows in Canvas's format; summary.py summarises them.  Both
+writers pass every row through ``spreadsheet_safe``: no cell of theirs runs as a formula.
 """
 
 from __future__ import annotations
@@ -12,6 +13,22 @@ from pathlib import Path
 from autograder.jobs import NO_SCORE
 
 EXPORT_FIELDS = ["student", "assignment", "score", "max_score", "status", "reason"]
+# A spreadsheet opening a CSV runs a text cell that starts with one of these as a formula
+# (=HYPERLINK(...), @SUM(...), -1+2, or a tab/CR before one): OWASP's CSV injection.  Student ids
+# are the folder names collect took, so they are anyone's to choose.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cells):
+    """``cells`` (one CSV row) as every writer here writes them: a text cell that starts like a
+    formula gets a leading ``'`` (so the spreadsheet shows it as text); numbers, whatever their
+    sign, and everything else stay as they are.
+
+    >>> spreadsheet_safe(["@SUM(1+1)", "-1+2", "ada", -1.5, 3, ""])
+    ["'@SUM(1+1)", "'-1+2", 'ada', -1.5, 3, '']
+    """
+    return [f"'{cell}" if isinstance(cell, str) and cell.startswith(FORMULA_START) else cell
+            for cell in cells]
 
 
 def scores(gb):
@@ -64,8 +81,9 @@ def export(course, path=None):
     path = Path(path or course.root / "reports" / "grades.csv")
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
-        writer.writeheader()
+        writer = csv.writer(handle)
+        writer.writerow(spreadsheet_safe(EXPORT_FIELDS))
         for row in rows(course):
-            writer.writerow({k: ("" if row[k] is None else row[k]) for k in EXPORT_FIELDS})
+            writer.writerow(spreadsheet_safe(["" if row[k] is None else row[k]
+                                              for k in EXPORT_FIELDS]))
     return path

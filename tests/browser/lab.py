@@ -151,10 +151,12 @@ def stop(process, timeout=15):
 
 class LabServer:
     """``python -m jupyterlab`` serving ``root_dir`` with the ``role``'s lab configuration; use as a
-    context manager."""
+    context manager.  ``cwd``: the folder it runs in (default ``root_dir``; the formgrader reads
+    ``nbgrader_config.py`` from it, as ``make instructor-lab`` runs from course/)."""
 
-    def __init__(self, root_dir, state_dir, log_path, role="student"):
+    def __init__(self, root_dir, state_dir, log_path, role="student", cwd=None):
         self.root_dir = Path(root_dir)
+        self.cwd = Path(cwd or root_dir)
         self.env = isolated_environment(state_dir, role)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -166,7 +168,7 @@ class LabServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=self.root_dir
+                command, stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=self.cwd
             )
         try:
             wait_for_server(self.url, self.process, self.log_path)

@@ -54,9 +54,9 @@ def test_canvas_roster_gives_identities_and_existing_assignment_columns(tmp_path
     ]
     header, points, body = canvas_table(rows, roster)
     assert header == IDENTITY + ["01_derivatives (4711)", "02_forward"]
-    assert points == ["Points Possible", "", "", "", "", "5", "3"]
+    assert points == ["Points Possible", "", "", "", "", 5, 3]
     assert body == [
-        ["Lovelace, Ada", "101", "u101", "ada", "Sec A", "4", "2.5"],
+        ["Lovelace, Ada", "101", "u101", "ada", "Sec A", 4, 2.5],
         ["Turing, Alan", "102", "alan", "aturing", "Sec B", "", ""],     # matched on SIS User ID
-        ["grace", "", "", "grace", "", "", "3"],                         # not in the roster
+        ["grace", "", "", "grace", "", "", 3],                           # not in the roster
     ]

@@ -48,3 +48,36 @@ def test_solution_full_marks_and_stub_zero(real_graded, name):
     assert not any(c.get("integrity") for c in perfect.cells.values()), perfect.cells  # no false alarms
     assert stub.status == "graded", stub.reason
     assert all(v.auto_score == 0 for v in stub.grades.values()), stub.grades
+
+
+@pytest.mark.skipif(not REAL, reason="no notebooks yet")
+def test_feedback_shows_the_notebooks_markdown_as_written(real_graded):
+    """Sanitising (Course.record, feedback) keeps the instructor's markdown: the graded copy's
+    markdown cells are the student version's, and the feedback page has each cell's text, math,
+    tables, inline code and headings as nbconvert renders them."""
+    from bs4 import BeautifulSoup
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from autograder.stages.feedback import feedback
+
+    course, _ = real_graded
+    pages = {path.parts[-2]: path for path in feedback(course) if path.parts[-3] == "perfect"}
+
+    def text(node):
+        return " ".join(node.get_text(" ").split())
+
+    def structure(soup):
+        return [(tag.name, text(tag)) for tag in soup.find_all(["table", "code", "h1", "h2", "h3"])]
+
+    for name in REAL:
+        release = nbformat.read(course.release_path(name), 4)
+        graded = nbformat.read(course.root / "autograded" / "perfect" / name / f"{name}.ipynb", 4)
+        markdown = [cell.source for cell in release.cells if cell.cell_type == "markdown"]
+        assert [c.source for c in graded.cells if c.cell_type == "markdown"] == markdown
+        page = BeautifulSoup(pages[name].read_text(encoding="utf-8"), "html.parser")
+        shown, shown_text = structure(page), text(page)
+        for source in markdown:
+            rendered = BeautifulSoup(markdown2html_mistune(source), "html.parser")
+            assert text(rendered).replace("¶", "").strip() in shown_text.replace("¶", "")
+            for item in structure(rendered):
+                assert item in shown, (name, item)

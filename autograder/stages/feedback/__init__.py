@@ -1,7 +1,8 @@
 """Feedback: one HTML page per autograded submission, for the student to read.
 
 nbgrader's GenerateFeedback runs with HideHiddenTests (see nbgrader_config.py): a hidden test shows
-only whether it passed, never its code or its traceback.
+only whether it passed, never its code or its traceback; then SanitizeSubmission: nothing the
+submission wrote or displayed runs or loads in the student's browser (autograder.course.sanitize).
 """
 
 from __future__ import annotations
