@@ -15,6 +15,7 @@ is well), so a failing test tells a notebook author which cell and what went wro
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import copy
 import os
@@ -500,6 +501,85 @@ def problems_title(nb):
     return []
 
 
+def hidden_parts(cell):
+    """The source of a cell's hidden tests (every BEGIN/END HIDDEN TESTS block, joined)."""
+    lines, inside = [], False
+    for line in cell.source.split("\n"):
+        if BEGIN_HIDDEN in line:
+            inside = True
+        elif END_HIDDEN in line:
+            inside = False
+        elif inside:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+# calls that make a generator (or seed numpy's global one): with a literal seed, the same inputs
+# at every grading
+SEEDING_CALLS = {"default_rng", "RandomState", "Generator", "PCG64", "MT19937", "SeedSequence", "seed"}
+ARRAY_CALLS = {"array", "asarray", "asanyarray", "diag"}
+COPIED_DIGITS = 9          # a float literal with this many significant digits was copied from a run
+
+
+def _literal_numbers(node):
+    """The numeric constants of a (nested) list/tuple display, signs included."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return [node.value]
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [number for item in node.elts for number in _literal_numbers(item)]
+    return []
+
+
+def _significant_digits(value):
+    mantissa = repr(abs(value)).split("e")[0].replace(".", "").lstrip("0").rstrip("0")
+    return len(mantissa)
+
+
+def fixed_input_problems(source):
+    """What in a hidden test's source fixes its inputs or expected values: a generator made from a
+    literal seed, a literal array of several numbers, a literal list of non-integer numbers, or a
+    float literal with so many digits that it was copied from a run (each with its line)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as err:
+        return [f"the hidden tests do not parse on their own: {err}"]
+    problems, inside_array = [], set()      # the nodes of literals already reported
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            arguments = list(node.args) + [k.value for k in node.keywords]
+            if name in SEEDING_CALLS and any(_literal_numbers(a) for a in arguments):
+                problems.append(f"line {node.lineno}: a generator with a fixed seed, "
+                                f"{ast.unparse(node)[:80]}: draw the inputs from grading_rng()")
+            if name in ARRAY_CALLS and node.args and len(_literal_numbers(node.args[0])) >= 2:
+                inside_array.update(id(n) for n in ast.walk(node.args[0]))
+                problems.append(f"line {node.lineno}: a literal array, {ast.unparse(node)[:80]}: "
+                                f"draw the inputs from grading_rng() and compute what to expect")
+        elif isinstance(node, (ast.List, ast.Tuple)) and id(node) not in inside_array:
+            numbers = _literal_numbers(node)
+            if len(numbers) >= 2 and any(isinstance(v, float) and not v.is_integer() for v in numbers):
+                problems.append(f"line {node.lineno}: literal numbers, {ast.unparse(node)[:80]}: "
+                                f"draw the inputs from grading_rng() and compute what to expect")
+                inside_array.update(id(n) for n in ast.walk(node))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, float) \
+                and id(node) not in inside_array and _significant_digits(node.value) >= COPIED_DIGITS:
+            problems.append(f"line {node.lineno}: a copied value, {node.value!r}: compute the expected "
+                            f"value from the inputs with an independent reference")
+    return problems
+
+
+def problems_hidden_inputs(nb):
+    """Hidden tests fix no inputs: no fixed-seed generator, no literal arrays or copied values."""
+    problems = []
+    for i, c in enumerate(nb.cells):
+        if is_graded_test(c) and BEGIN_HIDDEN in c.source:
+            problems += [f"{label(i, c)}: hidden tests: {p}"
+                         for p in fixed_input_problems(hidden_parts(c))]
+    return problems
+
+
 CONVENTIONS = {
     "format": problems_format,
     "no_outputs": problems_outputs,
@@ -509,4 +589,5 @@ CONVENTIONS = {
     "widgets": problems_widgets,
     "no_sys_path": problems_sys_path,
     "title": problems_title,
+    "hidden_inputs": problems_hidden_inputs,
 }

@@ -80,6 +80,45 @@ def test_rule_fails_on_broken_cell(tiny, rule, index, changes, words):
     assert problems and words in problems[0], problems
 
 
+HIDDEN_CELL = ('"""Check that double keeps the shape of a matrix."""\nx = np.arange(6.0).reshape(2, 3)\n'
+               'check_array(double(x), 2 * x, name="double(x)")\n### BEGIN HIDDEN TESTS\n{}\n'
+               '### END HIDDEN TESTS')
+
+
+@pytest.mark.parametrize("hidden, words", [
+    ("x_h = np.random.default_rng(3032).normal(size=3)\ncheck_array(double(x_h), 2 * x_h)", "fixed seed"),
+    ("rng = np.random.RandomState(seed=7)\ncheck_array(double(rng.rand(3)), 2 * rng.rand(3))", "fixed seed"),
+    ("check_array(double(np.array([1.0, -2.0])), np.array([2.0, -4.0]))", "literal array"),
+    ("check_array(double(np.array([[1, 2], [3, 4]])), 2 * x[:2, :2])", "literal array"),
+    ("for eta in (0.01, 1.0, 2.5):\n    check_scalar(double(eta), 2 * eta)", "literal numbers"),
+    ("check_scalar(double(0.5), 1.2347682349314635)", "a copied value"),
+])
+def test_hidden_inputs_rule_fails(tiny, hidden, words):
+    """A hidden test with a fixed seed, a literal array or list of numbers, or a copied expected
+    value is reported (a student who recorded its inputs once would know them at every grading)."""
+    problems = nt.CONVENTIONS["hidden_inputs"](_break(tiny, 4, source=HIDDEN_CELL.format(hidden)))
+    assert problems and words in problems[0] and "grade_id test_double_matrix" in problems[0], problems
+
+
+def test_hidden_inputs_rule_passes_drawn_inputs(tiny):
+    """Inputs drawn from grading_rng, shapes, small integers and tolerances are not reported; nor
+    are fixed inputs in the visible part."""
+    hidden = ("rng = grading_rng()\nfor shape in [(1, 3), (4, 2)]:\n    X = rng.uniform(-1.0, 1.0, size=shape)\n"
+              "    check_array(double(X), 2 * X, rtol=1e-12, atol=1e-12)\nfor k in (0, 1):\n"
+              "    check_scalar(double(float(k)), 2.0 * k)")
+    assert nt.CONVENTIONS["hidden_inputs"](_break(tiny, 4, source=HIDDEN_CELL.format(hidden))) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_hidden_tests_draw_from_grading_rng(path):
+    """Every hidden test of the course draws its inputs from grading_rng (fresh at every grading)."""
+    nb = nt.read(path)
+    missing = [nt.label(i, c) for i, c in enumerate(nb.cells)
+               if nt.is_graded_test(c) and nt.BEGIN_HIDDEN in c.source
+               and "grading_rng()" not in nt.hidden_parts(c)]
+    assert missing == [], f"{path.name}: hidden tests that do not draw from grading_rng(): {missing}"
+
+
 def test_outputs_rule_fails(tiny):
     """A committed output or execution count is reported."""
     tiny.cells[1].execution_count = 3

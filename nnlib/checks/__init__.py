@@ -55,7 +55,9 @@ Modules, one concern each:
                      exercise's function names that exercise), ``unchanged`` (inputs modified
                      in place), ``check_loops`` (matrix products where loops are asked for),
                      ``peak_memory`` (how much memory a call took);
-- ``inputs``         ``grading_rng``: a hidden test's inputs, fresh at every grading.
+- ``inputs``         ``grading_rng``: a hidden test's inputs, fresh at every grading;
+- ``traces``         ``forward_trace`` and ``check_forward_trace``: a network's z and y, layer
+                     by layer, and the check of a student's forward pass (loops or batch).
 
 Examples
 --------
@@ -76,6 +78,8 @@ from .calls import check_loops, earlier_answers, peak_memory, unchanged
 from .comparisons import check_array, check_scalar, check_shape
 from .forbidden import ForbiddenCall, forbid
 from .inputs import grading_rng
+from .traces import check_forward_trace, forward_trace
 
 __all__ = ["check_array", "check_scalar", "check_shape", "check_loops", "earlier_answers",
-           "unchanged", "peak_memory", "forbid", "ForbiddenCall", "grading_rng"]
+           "unchanged", "peak_memory", "forbid", "ForbiddenCall", "grading_rng",
+           "check_forward_trace", "forward_trace"]

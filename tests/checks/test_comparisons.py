@@ -164,4 +164,5 @@ def test_checks_package_exports_contract():
     from nnlib import checks
     assert checks.__all__ == ["check_array", "check_scalar", "check_shape", "check_loops",
                               "earlier_answers", "unchanged", "peak_memory", "forbid",
-                              "ForbiddenCall", "grading_rng"]
+                              "ForbiddenCall", "grading_rng", "check_forward_trace",
+                              "forward_trace"]
