@@ -580,6 +580,55 @@ def problems_hidden_inputs(nb):
     return problems
 
 
+def _python(source):
+    """A cell's source as plain Python (IPython's magics and shell escapes translated)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+    return TransformerManager().transform_cell(source)
+
+
+def _names(tree):
+    """(bound, read): the names a cell binds anywhere (assignments, imports, defs, loop and
+    except targets, parameters) and the names it reads."""
+    bound, read = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return bound, read
+
+
+def problems_self_contained_tests(nb):
+    """No test cell reads a name that only an earlier test cell binds: each runs on its own (a
+    student re-running one test after a restart, the checker grading one test) -- what several
+    tests share goes in an instructor cell."""
+    problems, from_tests, elsewhere = [], {}, set()
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != "code":
+            continue
+        try:
+            bound, read = _names(ast.parse(_python(c.source)))
+        except SyntaxError:
+            continue                                  # the format rules report it
+        if is_graded_test(c):
+            borrowed = sorted(n for n in read - bound - elsewhere if n in from_tests)
+            if borrowed:
+                problems.append(f"{label(i, c)}: reads {', '.join(borrowed)}, bound only by "
+                                f"{', '.join(sorted({from_tests[n] for n in borrowed}))}: define "
+                                f"what several test cells share in an instructor cell above them")
+            for name in bound:
+                from_tests.setdefault(name, nbgrader(c).get("grade_id"))
+        else:
+            elsewhere |= bound
+    return problems
+
+
 CONVENTIONS = {
     "format": problems_format,
     "no_outputs": problems_outputs,
@@ -590,4 +639,5 @@ CONVENTIONS = {
     "no_sys_path": problems_sys_path,
     "title": problems_title,
     "hidden_inputs": problems_hidden_inputs,
+    "self_contained_tests": problems_self_contained_tests,
 }

@@ -119,6 +119,19 @@ def test_hidden_tests_draw_from_grading_rng(path):
     assert missing == [], f"{path.name}: hidden tests that do not draw from grading_rng(): {missing}"
 
 
+def test_self_contained_rule_fails_on_a_name_from_an_earlier_test(tiny):
+    """A test cell that uses what an earlier test cell defined is reported; the same name defined
+    in an instructor cell is not."""
+    broken = _break(tiny, 3, source=tiny.cells[3].source + "\n_tolerance = 1e-12")
+    broken = _break(broken, 4, source=tiny.cells[4].source.replace(
+        'name="double(x)")', 'name="double(x)", atol=_tolerance)', 1))
+    problems = nt.CONVENTIONS["self_contained_tests"](broken)
+    assert len(problems) == 1 and "grade_id test_double_matrix" in problems[0] \
+        and "_tolerance" in problems[0] and "test_double_vector" in problems[0], problems
+    shared = _break(broken, 1, source=tiny.cells[1].source + "\n_tolerance = 1e-12")
+    assert nt.CONVENTIONS["self_contained_tests"](shared) == []
+
+
 def test_outputs_rule_fails(tiny):
     """A committed output or execution count is reported."""
     tiny.cells[1].execution_count = 3
