@@ -20,6 +20,7 @@ import builtins
 import sys
 import time
 
+from autograder.checker.source import resolve
 from autograder.kernel import wire
 
 # Exceptions of the student's that keep their builtin type here (so a test's ``except`` works
@@ -441,26 +442,9 @@ def library_path(value):
     if type(qualname) is not str or "<" in qualname:
         return None
     for base in (module, module.split(".")[0]):
-        found = _resolve(f"{base}.{qualname}")
+        found = resolve(f"{base}.{qualname}", prefix=None)
         if found is value:
             return f"{base}.{qualname}"
-    return None
-
-
-def _resolve(path):
-    import importlib
-    parts = path.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        try:
-            for part in parts[cut:]:
-                obj = getattr(obj, part)
-        except AttributeError:
-            return None
-        return obj
     return None
 
 

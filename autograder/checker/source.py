@@ -210,8 +210,8 @@ def _dotted(node, aliases):
 
 def resolve(path, prefix="nnlib"):
     """The object a dotted path of the trusted installation names, if it is under ``prefix``
-    (None otherwise, or when it names nothing)."""
-    if not (path == prefix or path.startswith(prefix + ".")):
+    (any path when ``prefix`` is None; None otherwise, or when it names nothing)."""
+    if prefix is not None and not (path == prefix or path.startswith(prefix + ".")):
         return None
     parts = path.split(".")
     for cut in range(len(parts), 0, -1):

@@ -25,14 +25,9 @@ Failures (Dask's own machinery, see distributed's ``allowed-failures``):
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
-import multiprocessing
 import os
-import shutil
 import signal
-import socket
-import tempfile
 import threading
 import uuid
 from pathlib import Path

@@ -239,7 +239,7 @@ def _where(names, results):
     notebook and the time of one, and what the test cells cost beyond their round trips."""
     med = statistics.median
     parts = ("process", "nbgrader", "kernel", "tests", "cells", "shutdown")
-    print(f"\nwhere ours spends a notebook (1 worker; seconds, medians): process = the job's "
+    print("\nwhere ours spends a notebook (1 worker; seconds, medians): process = the job's "
           "worker starting, nbgrader = its pre- and post-processing, tests = the test cells "
           "(checker and kernel)")
     print(f"{'notebook':26s}" + "".join(f"{p:>9s}" for p in parts))

@@ -271,14 +271,20 @@ class forbid:
             undo.append(("attr", cls, "__init__", False, None))
             cls.__init__ = self._raising_function(message)
 
-    def _patch(self, target, undo):
+    @staticmethod
+    def _read(target):
+        """(obj, owner, attr) of a target: a dotted name resolved (with the object it is an
+        attribute of), or the object itself; a bound method becomes its function."""
         if _isinstance(target, str):
             obj = _resolve(target)
             owner_path, _, attr = target.rpartition(".")
             owner = _resolve(owner_path) if owner_path else None
         else:
             obj, owner, attr = target, None, None
-        obj = getattr(obj, "__func__", obj)             # bound method -> its function
+        return getattr(obj, "__func__", obj), owner, attr
+
+    def _patch(self, target, undo):
+        obj, owner, attr = self._read(target)
         if _isinstance(obj, type):
             self._patch_class(obj, self._wording(*_names(obj)), undo)
         elif _is_plain_function(obj):
@@ -321,13 +327,7 @@ class forbid:
         """[(kind, obj, owner, message)] of the targets, as _patch reads them."""
         rules = []
         for target in self._targets:
-            if _isinstance(target, str):
-                obj = _resolve(target)
-                owner_path, _, attr = target.rpartition(".")
-                owner = _resolve(owner_path) if owner_path else None
-            else:
-                obj, owner, attr = target, None, None
-            obj = getattr(obj, "__func__", obj)
+            obj, owner, attr = self._read(target)
             if _isinstance(obj, type):
                 rules.append(("class", obj, None, self._wording(*_names(obj))))
             elif _is_plain_function(obj):

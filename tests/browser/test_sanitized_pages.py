@@ -13,7 +13,6 @@ them as a notebook recorded before sanitising existed would hold them.
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import nbformat
 import pytest

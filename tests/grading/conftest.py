@@ -22,6 +22,21 @@ ASSIGNMENT = "fx_basics"
 CELL_TIMEOUT, NOTEBOOK_TIMEOUT = 5, 30
 
 
+def built_course(root, **timeouts):
+    """(course, source, release): the fixture assignment built in a new course at ``root`` (the
+    grading tests' short timeouts unless given), and its source and student notebooks."""
+    timeouts = {"cell_timeout": CELL_TIMEOUT, "notebook_timeout": NOTEBOOK_TIMEOUT, **timeouts}
+    course = Course(root, DATA, **timeouts)
+    build(course)
+    return course, *assignment_notebooks(course)
+
+
+def assignment_notebooks(course, assignment=ASSIGNMENT):
+    """(source, release) of a built assignment."""
+    source = nbformat.read(course.root / "source" / assignment / f"{assignment}.ipynb", 4)
+    return source, nbformat.read(course.release_path(assignment), 4)
+
+
 def write_submission(folder, student, nb, assignment=ASSIGNMENT):
     target = Path(folder) / student / assignment
     target.mkdir(parents=True, exist_ok=True)
@@ -42,17 +57,12 @@ def all_answers_loop(source_nb, release_nb):
 
 @pytest.fixture(scope="session")
 def course(tmp_path_factory):
-    root = tmp_path_factory.mktemp("grading") / "course"
-    course = Course(root, DATA, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TIMEOUT)
-    build(course)
-    return course
+    return built_course(tmp_path_factory.mktemp("grading") / "course")[0]
 
 
 @pytest.fixture(scope="session")
 def notebooks(course):
-    source = nbformat.read(course.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
-    release = nbformat.read(course.release_path(ASSIGNMENT), 4)
-    return source, release
+    return assignment_notebooks(course)
 
 
 @pytest.fixture(scope="session")

@@ -25,13 +25,12 @@ import nbformat
 import pytest
 
 from autograder.stages.autograde import autograde
-from autograder.stages.build import build
 from autograder.stages.collect import collect
 from autograder.stages.feedback import feedback
-from autograder.course import REPO, Course
+from autograder.course import REPO
 
-from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, scores, write_submission
-from .hostile import EXPECTED, Context, make_class
+from .conftest import ASSIGNMENT, built_course, scores, write_submission
+from .hostile import EXPECTED, FORMULA_ID, Context, make_class, page_url
 
 NOTEBOOK_TIMEOUT = 40
 
@@ -100,11 +99,7 @@ def _outputs(path):
 def hostile(tmp_path_factory):
     _sandbox_or_skip()
     base = tmp_path_factory.mktemp("hostile")
-    course = Course(base / "course", DATA, cell_timeout=CELL_TIMEOUT,
-                    notebook_timeout=NOTEBOOK_TIMEOUT)
-    build(course)
-    source = nbformat.read(course.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
-    release = nbformat.read(course.release_path(ASSIGNMENT), 4)
+    course, source, release = built_course(base / "course", notebook_timeout=NOTEBOOK_TIMEOUT)
     listener = Listener()
     victim = subprocess.Popen(["sleep", "300"], start_new_session=True)
     marker = f"agk-linger-{uuid.uuid4().hex}"
@@ -269,3 +264,35 @@ def test_malformed_answers_fail_with_their_reason(hostile):
     assert "the answer was too large: a message of 305 MB" in huge["test_square"]
     assert "the answer cannot be sent: nested deeper than 64 levels" in huge["test_sigmoid"]
     assert "it is a ndarray, not a number" in huge["test_mean_loss"]
+
+
+def test_no_page_attack_is_live_in_the_feedback_or_the_graded_notebook(hostile):
+    """The page attacks' student: its feedback page and the formgrader's page of its graded
+    notebook run and load nothing (the same reading as tests/grading/test_sanitize.py: the
+    formgrader's own buttons, which an honest student's page has too, aside), and what was
+    removed is recorded with the result."""
+    from collections import Counter
+
+    from .test_sanitize import formgrader_page, live
+    course, result = hostile["course"], hostile["results"]["page_scripts"]
+    url = page_url(hostile["ctx"])
+    page = course.root / "feedback" / "page_scripts" / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    assert live(page.read_text(encoding="utf-8"), url) == []
+    own = Counter(live(formgrader_page(course, "honest_a"), url))
+    assert Counter(live(formgrader_page(course, "page_scripts"), url)) - own == Counter()
+    assert result.notes.get("sanitized"), result.notes
+
+
+def test_a_formula_student_id_is_text_in_every_csv(hostile, tmp_path):
+    """grades.csv and the Canvas CSV of the hostile class write the formula-like id as text (a
+    leading quote), read back by the csv module exactly so."""
+    import csv
+
+    from autograder.stages.canvas import export_canvas
+    from autograder.stages.export import export
+    course = hostile["course"]
+    for path in (export(course, tmp_path / "grades.csv"),
+                 export_canvas(course, tmp_path / "canvas.csv")):
+        with open(path, newline="", encoding="utf-8") as handle:
+            cells = [cell for row in csv.reader(handle) for cell in row]
+        assert "'" + FORMULA_ID in cells and FORMULA_ID not in cells, Path(path).name

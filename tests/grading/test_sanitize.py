@@ -21,14 +21,12 @@ from nbconvert import HTMLExporter
 
 from autograder.course.sanitize import sanitize_notebook
 from autograder.stages.autograde import autograde
-from autograder.stages.build import build
 from autograder.stages.collect import collect
 from autograder.stages.feedback import feedback
-from autograder.course import Course
 from autograder.tools.hostile_pages import PNG, hostile_cells, hostile_submission
 from autograder.tools.sample_class import make_submission
 
-from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, NOTEBOOK_TIMEOUT, write_submission
+from .conftest import ASSIGNMENT, DATA, built_course, write_submission
 
 URL = "http://evil.invalid:8000"       # .invalid never resolves: nothing is ever fetched
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -242,11 +240,7 @@ def hostile_course(tmp_path_factory):
     if not ok:
         pytest.skip("the sandbox cannot run here: " + " | ".join(lines))
     base = tmp_path_factory.mktemp("sanitize")
-    course = Course(base / "course", DATA, cell_timeout=CELL_TIMEOUT,
-                    notebook_timeout=NOTEBOOK_TIMEOUT)
-    build(course)
-    source = nbformat.read(course.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
-    release = nbformat.read(course.release_path(ASSIGNMENT), 4)
+    course, source, release = built_course(base / "course")
     inbox = base / "inbox"
     write_submission(inbox, "hostile", hostile_submission(source, release, URL))
     write_submission(inbox, "partial", make_submission("partial", source, release))

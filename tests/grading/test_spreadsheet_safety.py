@@ -7,18 +7,15 @@ stages (grades CSV and Canvas CSV), and the files are read back with the csv mod
 
 import csv
 
-import nbformat
 import pytest
 
 from autograder.cli import main
-from autograder.course import Course
 from autograder.stages.autograde import autograde
-from autograder.stages.build import build
 from autograder.stages.collect import collect
 from autograder.stages.export import FORMULA_START, rows, spreadsheet_safe
 from autograder.tools.sample_class import make_submission
 
-from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, NOTEBOOK_TIMEOUT, write_submission
+from .conftest import CELL_TIMEOUT, DATA, NOTEBOOK_TIMEOUT, built_course, write_submission
 
 # (no "/" in a folder name: the formula's URL is a plain word)
 FORMULA_IDS = ['=HYPERLINK("evil.invalid","click")', "@SUM(1+1)", "+1", "-1+2", "\tcmd", "\rcmd"]
@@ -29,11 +26,7 @@ HONEST_IDS = ["ada", "o'brien", "x=1"]         # a quote or an = inside: left as
 def exported(tmp_path_factory):
     """(grades CSV rows, Canvas CSV rows, the export's own rows) of the class."""
     base = tmp_path_factory.mktemp("formulas")
-    course = Course(base / "course", DATA, cell_timeout=CELL_TIMEOUT,
-                    notebook_timeout=NOTEBOOK_TIMEOUT)
-    build(course)
-    source = nbformat.read(course.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
-    release = nbformat.read(course.release_path(ASSIGNMENT), 4)
+    course, source, release = built_course(base / "course")
     inbox = base / "inbox"
     for student in FORMULA_IDS + HONEST_IDS:
         write_submission(inbox, student, make_submission("partial", source, release))

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import nbformat
 
+from autograder.tools.hostile_pages import hostile_submission
 from autograder.tools.sample_class import _nbg, _replace_calls, solution_source, wrong_source
 
 FULL = {"test_square": 1.0, "test_sigmoid": 2.0, "test_mean_loss": 2.0}
@@ -642,7 +643,22 @@ def make_class(source_nb, release_nb, ctx: Context):
     nb, source = _filled(source_nb, release_nb)
     _answer(nb, "square").source = _replace_calls(source["square"], "    while True:\n        pass")
     made["cpu_bomb"] = nb
+
+    # what the feedback page and the formgrader show: scripts, handlers, JavaScript outputs,
+    # iframes, remote images and style sheets aimed at the loopback listener
+    # (autograder.tools.hostile_pages), in markdown, in an answer's output and in cells of its own
+    made["page_scripts"] = hostile_submission(source_nb, release_nb, page_url(ctx))
+    # a student id a spreadsheet would run as a formula, in every CSV the course writes
+    made[FORMULA_ID], _ = _filled(source_nb, release_nb)
     return made
+
+
+FORMULA_ID = '=HYPERLINK("evil.invalid","click")'
+
+
+def page_url(ctx):
+    """The address the page attacks load from: the test's own loopback listener."""
+    return f"http://127.0.0.1:{ctx.port}/"
 
 
 PROTOCOL = "the kernel's answers to the grader were not plain data"
@@ -690,4 +706,7 @@ EXPECTED = {
         f"array dtype '|O8' is not allowed)"]),
     "huge": (ZERO, "graded", []),          # what an honest kernel sends for them: refused, bounded
     "leak": (FULL, "graded", []),
+    # a "partial" notebook (sigmoid and mean_loss wrong) with every page attack: graded as is
+    "page_scripts": ({**ZERO, "test_square": 1.0}, "graded", []),
+    FORMULA_ID: (FULL, "graded", []),
 }
