@@ -194,6 +194,11 @@ def main(plan_path, results_path):
         plan = json.load(handle)
     os.chdir(plan["cwd"])
     _SOURCE["path"] = plan["notebook"]
+    # read and imported once here, before the forks: each entry's child would otherwise read,
+    # validate and import all of it again and throw it away (seconds per entry)
+    _source_notebook()
+    import autograder.checker.session  # noqa: F401
+    import autograder.kernel.serve  # noqa: F401
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
