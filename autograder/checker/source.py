@@ -13,9 +13,9 @@ notebook's own functions it calls, transitively).
 from __future__ import annotations
 
 import ast
-import importlib
 
 from autograder.checker.plan import python_source
+from autograder.kernel.serve import named
 
 
 class SourceUnavailable(AssertionError):
@@ -213,16 +213,7 @@ def resolve(path, prefix="nnlib"):
     (any path when ``prefix`` is None; None otherwise, or when it names nothing)."""
     if prefix is not None and not (path == prefix or path.startswith(prefix + ".")):
         return None
-    parts = path.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        try:
-            for part in parts[cut:]:
-                obj = getattr(obj, part)
-        except AttributeError:
-            return None
-        return obj
-    return None
+    try:
+        return named(path)
+    except LookupError:
+        return None
