@@ -63,10 +63,19 @@ class Kernel:
     def __init__(self, box):
         self.loop = asyncio.new_event_loop()
         self.km = kernel_manager_for(box)()
-        self.loop.run_until_complete(self.km.start_kernel())
+        # as nbgrader starts a grading kernel: its history in memory (a history file in HOME would
+        # be opened by a thread at any moment -- also while a test holds every file it may open)
+        self.loop.run_until_complete(self.km.start_kernel(
+            extra_arguments=["--HistoryManager.hist_file=:memory:"]))
         self.kc = self.km.client()
         self.kc.start_channels()
-        self.loop.run_until_complete(self.kc.wait_for_ready(timeout=60))
+        try:
+            self.loop.run_until_complete(self.kc.wait_for_ready(timeout=60))
+        except BaseException:
+            # closed now: left to the garbage collector, the sockets' ResourceWarnings would fail
+            # whichever later test happens to be running then
+            self.close()
+            raise
 
     def run(self, code):
         """stdout of ``code`` run in the kernel; an error in it fails the test with its traceback."""
