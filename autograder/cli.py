@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -16,27 +17,46 @@ NO_SANDBOX_WARNING = ("WARNING: --no-sandbox: student code runs with this proces
                       "network, gradebook); every result is marked UNSANDBOXED.  For debugging only.")
 
 
-def _course(args):
-    from autograder.course import Course
+def _course(args, create=False):
+    """The course of ``--course``: it must exist (be built) unless ``create`` (build, student)."""
+    from autograder.course import Course, CourseError
     sandbox = not getattr(args, "no_sandbox", False)
     if not sandbox:
         print(NO_SANDBOX_WARNING, file=sys.stderr)
-    return Course(args.course or REPO / "course", args.notebooks, cell_timeout=args.cell_timeout,
-                  notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb,
-                  sandbox=sandbox, db=getattr(args, "db", None))
+    course = Course(args.course or REPO / "course", args.notebooks, cell_timeout=args.cell_timeout,
+                    notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb,
+                    sandbox=sandbox, db=getattr(args, "db", None))
+    if not create and not course.exists():
+        what = "no such folder" if not course.root.exists() else "not a course folder (never built)"
+        raise CourseError(f"no course at {course.root} ({what}): `python -m autograder build "
+                          f"--course {course.root}` makes one")
+    if not create:
+        course.check_db()
+    return course
+
+
+def _waits(args):
+    """The keyword arguments of a writing command: wait for the course's writer or refuse."""
+    return {"wait": args.wait, "on_wait": lambda line: print(line, file=sys.stderr, flush=True)}
+
+
+def _warn_problems(course):
+    for path, why in sorted(course.problems.items()):
+        print(f"warning: {path} cannot be read ({why}); treated as not graded", file=sys.stderr)
 
 
 def cmd_build(args):
     from autograder.stages.build import build
-    course = _course(args)
-    for name, what in build(course, args.assignment or None, force=args.force).items():
+    course = _course(args, create=True)
+    for name, what in build(course, args.assignment or None, force=args.force,
+                            **_waits(args)).items():
         print(f"{name}: {what} -> {course.release_path(name)}")
     return 0
 
 
 def cmd_student(args):
     from autograder.stages.build import student
-    course = _course(args)
+    course = _course(args, create=True)
     for name, what in student(course, args.folder).items():
         print(f"{name}: {what}")
     return 0
@@ -45,7 +65,7 @@ def cmd_student(args):
 def cmd_collect(args):
     from autograder.stages.collect import collect
     course = _course(args)
-    for student, assignment, what in collect(course, args.folder):
+    for student, assignment, what in collect(course, args.folder, **_waits(args)):
         print(f"{student} / {assignment}: {what}")
     return 0
 
@@ -60,7 +80,8 @@ def cmd_autograde(args):
     results = autograde(course, workers=args.workers, force=args.force,
                         students=args.student or None,
                         assignments=args.assignment or None, progress=not args.no_progress,
-                        grader=grader)
+                        grader=grader, **_waits(args))
+    _warn_problems(course)
     if not results:
         print("nothing to grade (every submission is already graded; --force regrades)")
     for r in results:
@@ -73,7 +94,7 @@ def cmd_autograde(args):
 def cmd_feedback(args):
     from autograder.stages.feedback import feedback
     course = _course(args)
-    made = feedback(course)
+    made = feedback(course, **_waits(args))
     for path in made:
         print(path)
     if not made:
@@ -82,12 +103,14 @@ def cmd_feedback(args):
 
 
 def cmd_export(args):
+    course = _course(args)
     if args.format == "canvas":
         from autograder.stages.canvas import export_canvas
-        path = export_canvas(_course(args), args.output, roster=args.roster)
+        path = export_canvas(course, args.output, roster=args.roster)
     else:
         from autograder.stages.export import export
-        path = export(_course(args), args.output)
+        path = export(course, args.output)
+    _warn_problems(course)
     print(f"grades written to {path}")
     return 0
 
@@ -97,6 +120,7 @@ def cmd_summary(args):
     from autograder.stages.summary import plot, render
     course = _course(args)
     table = rows(course)
+    _warn_problems(course)
     if not table:
         print("no submissions yet: collect and autograde first")
         return 0
@@ -107,9 +131,16 @@ def cmd_summary(args):
 
 
 def cmd_validate(args):
+    from autograder.course.submission import unreadable_notebook
     from autograder.student.validate import validate
-    if not Path(args.notebook).exists():
+    path = Path(args.notebook)
+    if not path.exists():
         print(f"no such notebook: {args.notebook}", file=sys.stderr)
+        return 2
+    problem = "is a folder" if path.is_dir() else unreadable_notebook(path)
+    if problem:
+        print(f"{args.notebook} {problem}; open it in JupyterLab and save it again, or start "
+              f"from a fresh copy of the assignment", file=sys.stderr)
         return 2
     return validate(args.notebook, cell_timeout=args.cell_timeout)
 
@@ -163,7 +194,12 @@ def build_parser():
     common.add_argument("--db", default=None,
                         help="the gradebook's database URL, e.g. postgresql://user@host/grades "
                              "(default: SQLite COURSE/gradebook.db); remembered in "
-                             "COURSE/autograder.json")
+                             "COURSE/autograder.json once it has connected")
+    common.add_argument("--wait", action="store_true",
+                        help="if another command is writing to the course, wait for it to finish "
+                             "(default: refuse at once, naming it)")
+    common.add_argument("--debug", action="store_true",
+                        help="show the traceback of an error, not only its one-line message")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name, func, help_text, description=None):
@@ -252,15 +288,53 @@ def build_parser():
     return parser
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: stop as Ctrl-C does (what is recorded stays), by the same path."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop_on(signum, frame):
+    raise Stopped(signum)
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     from autograder.course import CourseError
+    from autograder.course.errors import operational
+    from autograder.engines.base import EngineStopped
+    previous = {signum: signal.signal(signum, _stop_on) for signum in (signal.SIGTERM, signal.SIGHUP)}
     try:
         return args.func(args)
+    except KeyboardInterrupt as exc:
+        name = f" ({exc.args[0]})" if isinstance(exc, Stopped) else ""
+        print(f"interrupted{name}: every result recorded so far is kept; run the command again "
+              f"to finish", file=sys.stderr)
+        return 128 + (exc.signum if isinstance(exc, Stopped) else signal.SIGINT)
     except CourseError as exc:
+        _debug(args)
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except EngineStopped as exc:
+        _debug(args)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        _debug(args)
+        line = operational(exc)
+        if line is None:
+            raise
+        print(f"error: {line}", file=sys.stderr)
+        return 1
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _debug(args):
+    if getattr(args, "debug", False):
+        import traceback
+        traceback.print_exc()

@@ -63,6 +63,7 @@ class Outcome:
     TIMING = "timing"                  # where the time went (the benchmark)
     # recorded by the instructor's process (Course.record)
     SANITIZED = "sanitized"            # what autograder.course.sanitize removed, one line each
+    UNGRADABLE = "ungradable"          # the submission itself cannot be graded (why): not retried
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class Job:
     memory_mb: int = MEMORY_LIMIT_MB
     checked: bool = True          # False: nbgrader's stock pipeline (the benchmark's baseline)
     sandbox: bool = True          # the kernel in a bubblewrap sandbox (autograder.sandbox)
+    digest: str | None = None     # what is graded: the submitted files' digest (course.files)
     extra: dict = field(default_factory=dict)     # engine-specific settings (zygote address, ...)
 
     def spec(self):
@@ -107,6 +109,7 @@ class Job:
                 "timestamp": self.timestamp, "cell_timeout": self.cell_timeout,
                 "notebook_timeout": self.notebook_timeout, "memory_mb": self.memory_mb,
                 "checked": self.checked, "sandbox": self.sandbox, "notebook": self.assignment,
+                "digest": self.digest,
                 **self.extra}
 
     @classmethod
@@ -155,6 +158,8 @@ class Result:
     seconds: float | None = None
     autograded: str | None = None                     # the graded notebook (a path)
     worker: str | None = None                         # the machine that graded it (Dask)
+    digest: str | None = None      # the submitted files it graded (set by the instructor's process)
+    graded_at: str | None = None   # when it was recorded
 
     @property
     def score(self):
@@ -197,6 +202,7 @@ class Result:
                        sandboxed=bool(data.get("sandboxed", True)),
                        notes=dict(data.get("notes") or {}), cells=dict(data.get("cells") or {}),
                        seconds=data.get("seconds"), autograded=data.get("autograded"),
-                       worker=data.get("worker"))
+                       worker=data.get("worker"), digest=data.get("digest"),
+                       graded_at=data.get("graded_at"))
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"not a grading result ({exc!r})") from None

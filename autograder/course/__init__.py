@@ -14,10 +14,18 @@ Layout (everything here is generated; ``notebooks/`` stays the single source of 
       submitted/<s>/<a>/        the current submission + timestamp.txt
       autograded/<s>/<a>/       the graded copy (nbgrader autograde), sanitised (course.sanitize)
       feedback/<s>/<a>/<a>.html feedback, hidden tests removed
-      results/<s>/<a>.json      status, reason, per-test failures, history of earlier results
+      results/<s>/<a>.json      status, reason, per-test failures, what was graded (a digest of
+                                the submitted files), history of earlier results
       archive/<s>/<a>/<time>/   earlier submissions (with the result they got)
       reports/grades.csv, summary.png
-      .work/                    one private folder per grading job
+      .writer.lock              held by the one command writing to the course (course.lock)
+      .work/run-<id>/           one private folder per grading run, one per job inside; removed
+                                when the run ends (and by the next run, after a SIGKILL)
+      .work/failed/<s>__<a>/    the job folder of the last job that failed, kept to debug it
+
+Every file written here is replaced atomically (course.files): a kill or a full disk leaves the
+old file or the new one.  A result file that cannot be read is reported by its path and treated
+as not graded; it never stops a command.
 """
 
 from __future__ import annotations
@@ -29,7 +37,10 @@ import logging
 import shutil
 from pathlib import Path
 
-from autograder.course.gradebook import GradebookError, course_url
+from autograder.course import files
+from autograder.course.errors import CourseError
+from autograder.course.gradebook import (GradebookError, course_url, default_url, probe, redact,
+                                         remember)
 from autograder.course.sanitize import sanitize_notebook
 from autograder.jobs import (CELL_TIMEOUT, FLAGGED, MEMORY_LIMIT_MB, NOTEBOOK_TIMEOUT, Outcome,
                              Result, Status)
@@ -42,10 +53,6 @@ LOG = logging.getLogger("autograder")
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
 # Leads the reason of every result graded with --no-sandbox (CSV, summary, results/*.json).
 UNSANDBOXED = "UNSANDBOXED (graded with --no-sandbox: the student's code ran with the grader's rights)"
-
-
-class CourseError(Exception):
-    """A problem the instructor can fix; the CLI prints it without a traceback."""
 
 
 def _quiet_logger():
@@ -93,6 +100,37 @@ class Course:
             self._db_url = course_url(self.root, db)
         except GradebookError as exc:
             raise CourseError(str(exc)) from exc
+        self._new_db = db if db is not None and db != default_url(self.root) else None
+        self._db_checked = False
+        self.problems = {}       # path -> why a result file there could not be read
+
+    def exists(self):
+        """Has this course been built (``build`` makes it; every other command needs it)?"""
+        return (self.root / "nbgrader_config.py").is_file()
+
+    def writing(self, command, wait=False, on_wait=None):
+        """The course's writer lock for ``command`` (autograder.course.lock): one at a time."""
+        from autograder.course.lock import writer
+        return writer(self, command, wait=wait, on_wait=on_wait)
+
+    def check_db(self):
+        """A ``--db`` given for the first time: it must connect and hold (or be able to hold) a
+        gradebook before the course remembers it; a URL that fails is never written down."""
+        if self._new_db is None:
+            return
+        if not self._db_checked:
+            problem = probe(self._new_db)
+            if problem:
+                raise CourseError(f"--db {redact(self._new_db)}: {problem}.  Nothing was "
+                                  f"recorded: the course still uses its gradebook as before")
+            self._db_checked = True
+        self.remember_db()
+
+    def remember_db(self):
+        """Record a checked ``--db`` once the course folder exists (``build`` creates it)."""
+        if self._new_db is not None and self._db_checked and self.root.is_dir():
+            remember(self.root, self._new_db)
+            self._new_db = None
 
     # ------------------------------------------------------------------ paths
     def config(self, **overrides):
@@ -120,25 +158,67 @@ class Course:
 
     # ------------------------------------------------------------------ submissions
     def submissions(self):
-        """[(student, assignment, timestamp)] of everything in submitted/."""
+        """[(student, assignment, timestamp)] of everything in submitted/ (the timestamp as
+        collect wrote it; None if it cannot be read)."""
         found = []
         for path in sorted((self.root / "submitted").glob("*/*/timestamp.txt")):
             assignment, student = path.parent.name, path.parent.parent.name
-            found.append((student, assignment, path.read_text().strip()))
+            try:
+                stamp = path.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                stamp = None
+            found.append((student, assignment, stamp))
         return found
+
+    def submission_path(self, student, assignment):
+        return self.root / "submitted" / student / assignment
+
+    def digest(self, student, assignment):
+        """What the current submission is (course.files.folder_digest of its files)."""
+        return files.folder_digest(self.submission_path(student, assignment))
+
+    def state(self, student, assignment, stamp=None):
+        """(result or None, why it is not current or None): a result is current when it graded
+        the files that are submitted now; ``why`` says what is wrong with it otherwise."""
+        result = self.load_result(student, assignment)
+        path = self.result_path(student, assignment)
+        if result is None:
+            if str(path) in self.problems:
+                return None, (f"its result {path.relative_to(self.root)} is unreadable "
+                              f"({self.problems[str(path)]}); autograde grades it again")
+            return None, "submitted but not autograded yet"
+        if result.digest is not None:
+            if result.digest != self.digest(student, assignment):
+                return result, (f"STALE: the submission changed after it was graded "
+                                f"(graded {result.graded_at or 'earlier'}); autograde grades it again")
+        elif stamp is not None and result.timestamp != stamp:
+            return result, "STALE: a newer submission was collected; autograde grades it"
+        return result, None
 
     # ------------------------------------------------------------------ results
     def result_path(self, student, assignment):
         return self.root / "results" / student / f"{assignment}.json"
 
     def _load_record(self, student, assignment):
+        """The stored record (a dict), or None: none yet, or unreadable (then in ``problems``)."""
         path = self.result_path(student, assignment)
-        if path.exists():
-            return json.loads(path.read_text())
-        return None
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            Result.from_dict(record)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:        # cut off by a kill, a full disk, a hand edit
+            why = f"{type(exc).__name__}: {exc}"[:200]
+            if self.problems.get(str(path)) != why:
+                LOG.warning("%s: unreadable result (%s); treated as not graded", path, why)
+            self.problems[str(path)] = why
+            return None
+        self.problems.pop(str(path), None)
+        return record
 
     def load_result(self, student, assignment):
-        """The current result of a submission (autograder.jobs.Result), or None."""
+        """The current result of a submission (autograder.jobs.Result), or None (none yet, or
+        unreadable: then ``problems`` says why, by path)."""
         record = self._load_record(student, assignment)
         return Result.from_dict(record) if record is not None else None
 
@@ -151,14 +231,16 @@ class Course:
         """Keep ``result`` as the submission's current result; the one it replaces goes into its
         ``history``."""
         path = self.result_path(result.student, result.assignment)
-        path.parent.mkdir(parents=True, exist_ok=True)
         previous = self._load_record(result.student, result.assignment)
         history = []
         if previous:
             history = previous.pop("history", [])
             history.append(previous)
-        record = {**result.to_dict(), "history": history, "graded_at": now_stamp()}
-        path.write_text(json.dumps(record, indent=1))
+        elif path.exists():           # unreadable: kept beside it, for whoever wants to look
+            files.copy(path, path.with_name(f"{path.name}.damaged"))
+            self.problems.pop(str(path), None)
+        result.graded_at = now_stamp()
+        files.write_json(path, {**result.to_dict(), "history": history})
 
     # ------------------------------------------------------------------ the gradebook's one writer
     def record(self, job, result, gb):
@@ -187,8 +269,7 @@ class Course:
                 removed = sanitize_notebook(nb)
                 if removed:
                     result.notes[Outcome.SANITIZED] = removed
-                dest.mkdir(parents=True)
-                nbformat.write(nb, dest / f"{assignment}.ipynb")
+                files.write_notebook(nb, dest / f"{assignment}.ipynb")
                 result.autograded = str(dest / f"{assignment}.ipynb")
         import warnings
         warnings.filterwarnings("ignore", module="nbgrader")        # SQLAlchemy autoflush notes
@@ -212,7 +293,12 @@ class Course:
         except BaseException:
             gb.db.rollback()        # nothing half-recorded; the next result starts clean
             raise
+        result.digest = job.digest
         self.store_result(result)
-        if result.status not in (Status.ERROR, Status.KILLED):    # a failed job's folder: to debug
-            shutil.rmtree(job.workdir, ignore_errors=True)
+        if result.status in (Status.ERROR, Status.KILLED) and Path(job.workdir).is_dir():
+            kept = self.root / ".work" / "failed" / f"{student}__{assignment}"    # to debug it
+            shutil.rmtree(kept, ignore_errors=True)
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(job.workdir, kept)
+        shutil.rmtree(job.workdir, ignore_errors=True)
         return result

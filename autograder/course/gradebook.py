@@ -30,7 +30,9 @@ def default_url(root):
 
 
 def course_url(root, db=None):
-    """The gradebook URL of the course at ``root``; ``db`` (from ``--db``) is recorded there.
+    """The gradebook URL of the course at ``root``: ``db`` (from ``--db``) when given, else the
+    one the course recorded, else its SQLite file.  Nothing is written here: a new ``db`` is
+    recorded by :func:`remember` once it has connected (``Course.check_db``).
 
     A course keeps one gradebook: a ``db`` different from the recorded one is refused rather
     than silently splitting the grades between two databases.
@@ -40,8 +42,8 @@ def course_url(root, db=None):
     True
     >>> course_url(root, "postgresql://grader@/grades?host=/run/pg")
     'postgresql://grader@/grades?host=/run/pg'
-    >>> course_url(root)
-    'postgresql://grader@/grades?host=/run/pg'
+    >>> course_url(root).endswith("gradebook.db")       # not remembered: it never connected
+    True
     """
     recorded = recorded_url(root)
     if db is None:
@@ -52,12 +54,45 @@ def course_url(root, db=None):
         raise GradebookError(f"this course's gradebook is {redact(recorded)!r} (see {Path(root) / SETTINGS}); "
                              f"--db {redact(db)!r} would start a second one.  Pass the same --db, or edit "
                              f"that file to move the course")
-    if not recorded:
-        Path(root).mkdir(parents=True, exist_ok=True)
-        path = Path(root) / SETTINGS
-        path.write_text(json.dumps({"db": db}, indent=1) + "\n", encoding="utf-8")
-        os.chmod(path, 0o600)            # the URL may carry a password
     return db
+
+
+# Tables of nbgrader's gradebook: a database holding some of them is one; a database holding
+# only other tables belongs to something else and is never written into.
+GRADEBOOK_TABLES = {"assignment", "notebook", "student", "submitted_assignment", "grade_cell"}
+
+
+def probe(url):
+    """Why the database at ``url`` cannot hold a course's gradebook (one line), or None if it can:
+    it connects, and it is empty or already an nbgrader gradebook."""
+    import sqlalchemy
+    args = {"connect_timeout": 10} if url.startswith("postgresql") else {}
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).parent.is_dir():
+        return f"no folder {Path(url[len('sqlite:///'):]).parent} for the SQLite file"
+    try:
+        engine = sqlalchemy.create_engine(url, connect_args=args, poolclass=sqlalchemy.pool.NullPool)
+        with engine.connect() as connection:
+            tables = set(sqlalchemy.inspect(connection).get_table_names())
+    except Exception as exc:             # the driver's own words, on one line
+        return f"cannot connect: {one_line(exc)}"
+    if tables and not tables & GRADEBOOK_TABLES:
+        return (f"it holds other tables ({', '.join(sorted(tables)[:5])}), not an nbgrader "
+                f"gradebook; give an empty database")
+    return None
+
+
+def remember(root, db):
+    """Record ``db`` as the course's gradebook (after :func:`probe` found it usable)."""
+    from autograder.course import files
+    path = Path(root) / SETTINGS
+    files.write_json(path, {"db": db})
+    os.chmod(path, 0o600)            # the URL may carry a password
+
+
+def one_line(exc):
+    """An exception as one line: its first line, without SQLAlchemy's background link."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
 
 
 def redact(url):

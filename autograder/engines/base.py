@@ -16,6 +16,11 @@ from __future__ import annotations
 import abc
 
 
+class EngineStopped(Exception):
+    """The engine cannot go on (its cluster is gone, no worker came); the results recorded so far
+    stay.  Its message is one line for the user."""
+
+
 class Grader(abc.ABC):
     """Runs jobs; calls ``on_result(job, result)`` in the caller's thread for each."""
 

@@ -218,8 +218,20 @@ class _Slot:
         self._zygote = self._limits = None
 
 
+_PR_SET_PDEATHSIG = 1
+
+
 def _forked_worker(spec_path, log_path, workdir):
-    """Body of a forked worker: own session (killable as a group), output to the log."""
+    """Body of a forked worker: own session (killable as a group), output to the log.
+
+    It dies with the grader: the forkserver exits when the process that started it dies (a
+    SIGKILLed ``autograde``, a lost Dask worker), and PR_SET_PDEATHSIG then kills this process,
+    whose sandboxed kernel dies with it (bwrap --die-with-parent).  Without it a job would grade on
+    to its end for a grader that is gone."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:           # the forkserver already died before prctl
+        os._exit(1)
     os.setsid()
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, 1)

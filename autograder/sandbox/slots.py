@@ -53,14 +53,21 @@ def folder_prefix(uid):
     return f"agsandbox-{uid}-"
 
 
+def zygote_prefix(uid):
+    """The prefix of the control folder of slot ``uid``'s zygote (autograder.sandbox.warm)."""
+    return f"agzygote-{uid}-"
+
+
 def remove_stale():
-    """Remove the cgroups and folders that killed workers left (of slots no live process holds);
-    their processes died with them (bwrap's --die-with-parent).  Returns how many were removed."""
+    """Remove the cgroups and folders (sandboxes', zygotes') that killed workers left, of slots no
+    live process holds; their processes died with them (bwrap's --die-with-parent).  Returns how
+    many were removed."""
     if os.geteuid() != 0:
         return 0
     found = {}
     for pattern in [os.path.join(p, "autograder-*-*") for p in parents()] + [
-            os.path.join(tempfile.gettempdir(), "agsandbox-*-*")]:
+            os.path.join(tempfile.gettempdir(), "agsandbox-*-*"),
+            os.path.join(tempfile.gettempdir(), "agzygote-*-*")]:
         for path in glob.glob(pattern):
             uid = os.path.basename(path).split("-")[1]
             if uid.isdigit() and UID_BASE <= int(uid) < UID_BASE + SLOTS:

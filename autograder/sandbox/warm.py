@@ -32,7 +32,7 @@ import tempfile
 from autograder.jobs import Limits
 from autograder.sandbox import cgroups
 from autograder.sandbox.bwrap import PASSED_ENV, Backend, KernelProcess, Sandbox, SandboxUnavailable
-from autograder.sandbox.slots import cgroup_name
+from autograder.sandbox.slots import cgroup_name, zygote_prefix
 
 READY_TIMEOUT = 120       # seconds for the zygote to import everything (a busy machine)
 
@@ -52,7 +52,10 @@ class Zygote:
         box = self.sandbox
         try:
             box.open()
-            self._dir = tempfile.mkdtemp(prefix="agzygote-")        # 0700: the worker's only
+            # 0700: the worker's only; named by the slot, so that what a SIGKILLed grader left is
+            # found again (autograder.sandbox.slots.remove_stale)
+            self._dir = tempfile.mkdtemp(prefix=zygote_prefix(box.uid) if box.privileged
+                                         else "agzygote-")
             self.socket_path = os.path.join(self._dir, "control")
             # the kernels' socket folders: each one made (and later sealed) by the worker
             self.ipc_root = os.path.join(box.ipc_parent, "ipc")

@@ -10,19 +10,27 @@ import shutil
 from pathlib import Path
 
 from autograder import nbgrader_config
-from autograder.course import REPO, CourseError, run_nbgrader, sha256
+from autograder.course import REPO, CourseError, files, run_nbgrader, sha256
 
 
-def build(course, assignments=None, force=False):
-    """Student versions of every (or the named) notebook; returns {assignment: 'built'|'up to date'}."""
-    from nbgrader.converters import GenerateAssignment
-
+def build(course, assignments=None, force=False, wait=False, on_wait=None):
+    """Student versions of every (or the named) notebook; returns {assignment: 'built'|'up to date'}.
+    The only command that creates a course folder."""
     names = assignments or course.assignments()
     unknown = sorted(set(names) - set(course.assignments()))
     if unknown:
         raise CourseError(f"no source notebook for {', '.join(unknown)} in {course.notebooks}")
+    course.check_db()             # a new --db must connect before anything is made for it
     course.root.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(Path(nbgrader_config.__file__), course.root / "nbgrader_config.py")
+    with course.writing("build", wait=wait, on_wait=on_wait):
+        return _build(course, names, force)
+
+
+def _build(course, names, force):
+    from nbgrader.converters import GenerateAssignment
+
+    course.remember_db()
+    files.copy(Path(nbgrader_config.__file__), course.root / "nbgrader_config.py")
     done = {}
     for name in names:
         src = course.notebooks / f"{name}.ipynb"

@@ -24,6 +24,7 @@ import logging
 import re
 from pathlib import Path
 
+from autograder.course import files
 from autograder.jobs import NO_SCORE
 from autograder.stages import export
 
@@ -94,9 +95,8 @@ def _number(value):
 def export_canvas(course, path=None, roster=None):
     """Write the Canvas import file (default ``COURSE/reports/canvas.csv``); return its path."""
     path = Path(path or course.root / "reports" / "canvas.csv")
-    path.parent.mkdir(parents=True, exist_ok=True)
     header, points_row, body = canvas_table(export.rows(course), roster)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    with files.replacing(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         for row in [header, points_row, *body]:
             writer.writerow(export.spreadsheet_safe(row))

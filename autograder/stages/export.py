@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from autograder.course import files
 from autograder.jobs import NO_SCORE
 
 EXPORT_FIELDS = ["student", "assignment", "score", "max_score", "status", "reason"]
@@ -51,19 +52,26 @@ def scores(gb):
     return {(student, name): (score, maximum[name]) for student, name, score in totals}
 
 
+STALE = "stale"       # the status of a result whose submission has changed since it was graded
+
+
 def rows(course):
-    """One dict per submission: score from the gradebook, status and reason from results."""
+    """One dict per submission: score from the gradebook, status and reason from results.
+
+    A result counts only for the files it graded: one whose submission changed since is
+    ``stale`` (no score), one that cannot be read is ``not graded`` with its path in the reason."""
     from nbgrader.api import Gradebook
 
     rows = []
     with Gradebook(course.db_url) as gb:
         known = scores(gb)
-        for student, assignment, _ in course.submissions():
-            result = course.load_result(student, assignment)
+        for student, assignment, stamp in course.submissions():
+            result, why = course.state(student, assignment, stamp)
             score, max_score = known.get((student, assignment), (None, None))
             if result is None:
-                status, reason = "not graded", "submitted but not autograded yet"
-                score = None
+                status, reason, score = "not graded", why, None
+            elif why is not None:
+                status, reason, score = STALE, why, None
             else:
                 status, reason = str(result.status), result.reason
                 if result.status in NO_SCORE:
@@ -73,17 +81,17 @@ def rows(course):
                          "max_score": None if max_score is None else round(float(max_score), 2),
                          "status": status, "reason": reason,
                          "sandboxed": result.sandboxed if result else True,
-                         "failures": result.failures if result else []})
+                         "failures": result.failures if result and why is None else []})
     return rows
 
 
 def export(course, path=None):
     path = Path(path or course.root / "reports" / "grades.csv")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    table = rows(course)
+    with files.replacing(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(spreadsheet_safe(EXPORT_FIELDS))
-        for row in rows(course):
+        for row in table:
             writer.writerow(spreadsheet_safe(["" if row[k] is None else row[k]
                                               for k in EXPORT_FIELDS]))
     return path

@@ -12,10 +12,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from autograder.course import files
 from autograder.jobs import FLAGGED as _FLAGGED, NO_SCORE
 
 _CAUSE = re.compile(r"Likely cause:\s*(.+?)(?:\n\s*(?:Hint:|expected|got|max abs)|\Z)", re.S)
-FLAGGED = _FLAGGED | {"not graded"}
+FLAGGED = _FLAGGED | {"not graded", "stale"}
 
 
 def misconception(failure):
@@ -64,7 +65,7 @@ def summarize(rows):
                                                          for a, w in zip(assignments, cols)))
     tests, causes = Counter(), Counter()
     for r in rows:
-        if r["status"] in NO_SCORE | {"not graded"}:
+        if r["status"] in NO_SCORE | {"not graded", "stale"}:
             continue
         for failure in r.get("failures", []):
             tests[f"{r['assignment']}:{failure['grade_id']}"] += 1
@@ -96,7 +97,7 @@ def render(rows, top=10):
         for r in notes:
             out.append(f"  {r['student']} / {r['assignment']}: {r['reason']}")
         out.append("")
-    graded = len([r for r in rows if r["status"] not in NO_SCORE | {"not graded"}])
+    graded = len([r for r in rows if r["status"] not in NO_SCORE | {"not graded", "stale"}])
     out.append(f"Tests failed most often (out of {graded} graded submissions):")
     out += [f"  {n:3d}  {name}" for name, n in tests.most_common(top)] or ["  none"]
     out.append("")
@@ -124,7 +125,9 @@ def plot(rows, path, top=8):
         if not items:
             ax.text(0.5, 0.5, "none", ha="center", va="center", transform=ax.transAxes)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        with files.replacing(path, "wb") as handle:
+            fig.savefig(handle, dpi=110, format="png")
+    finally:
+        plt.close(fig)
     return path

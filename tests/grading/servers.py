@@ -182,7 +182,11 @@ class PostgresServer:
         self.env.pop("PGDATA", None)
         self._run([self.bindir / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust",
                    "--no-sync", "-E", "UTF8"], timeout=timeout)
-        log = open(self.folder / "server.log", "w")
+        self.start(timeout)
+
+    def start(self, timeout=60):
+        """Start the server on its data folder (again, after :meth:`halt`)."""
+        log = open(self.folder / "server.log", "a")
         self.processes.append(subprocess.Popen(
             self.as_user + [str(self.bindir / "postgres"), "-D", str(self.data),
                             "-k", str(self.socket_dir), "-c", "listen_addresses=",
@@ -192,11 +196,18 @@ class PostgresServer:
         log.close()
         deadline = time.monotonic() + timeout
         while not self._ready():
-            if self.processes[0].poll() is not None or time.monotonic() > deadline:
+            if self.processes[-1].poll() is not None or time.monotonic() > deadline:
                 tail = (self.folder / "server.log").read_text()[-1500:]
                 self.stop()
                 raise RuntimeError(f"PostgreSQL did not start: {tail}")
             time.sleep(0.2)
+
+    def halt(self, timeout=60):
+        """Stop the server as an administrator would (fast shutdown: running sessions end, the
+        data stay); :meth:`start` starts it again."""
+        server = self.processes[-1]
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout)
 
     def _run(self, argv, timeout=60):
         done = subprocess.run(self.as_user + [str(a) for a in argv], env=self.env, timeout=timeout,

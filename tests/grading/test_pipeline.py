@@ -221,7 +221,8 @@ def test_export_asks_the_gradebook_the_same_number_of_questions_for_any_class_si
                 folder.mkdir(parents=True)
                 (folder / "timestamp.txt").write_text("2026-01-01 00:00:00.000000 UTC\n")
                 course.store_result(Result(student=student, assignment=ASSIGNMENT,
-                                           timestamp=None, status="graded"))
+                                           timestamp="2026-01-01 00:00:00.000000 UTC",
+                                           status="graded"))
         count = []
         listener = lambda *args: count.append(1)          # noqa: E731
         event.listen(Engine, "before_cursor_execute", listener)

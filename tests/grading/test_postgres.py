@@ -16,6 +16,7 @@ import pytest
 
 from autograder.cli import main
 from autograder.course import Course, CourseError
+from autograder.course.gradebook import remember
 from autograder.tools.sample_class import make_submission
 
 from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, NOTEBOOK_TIMEOUT, scores, write_submission
@@ -123,7 +124,20 @@ def test_whole_pipeline_on_a_postgresql_gradebook(postgres, graded, notebooks, t
 
 def test_a_course_keeps_one_gradebook(tmp_path):
     """--db different from the course's recorded database is refused (no second gradebook)."""
-    Course(tmp_path, DATA, db="postgresql://grader@/one?host=/run/pg")
+    remember(tmp_path, "postgresql://grader@/one?host=/run/pg")
     with pytest.raises(CourseError, match="would start a second one"):
         Course(tmp_path, DATA, db="postgresql://grader@/two?host=/run/pg")
     assert Course(tmp_path, DATA).db_url == "postgresql://grader@/one?host=/run/pg"
+
+
+def test_a_db_that_does_not_connect_is_never_remembered(tmp_path):
+    """A mistyped --db fails with one line naming it, and the course keeps no trace of it (its
+    socket folder does not exist: no packet is sent anywhere)."""
+    course = Course(tmp_path, DATA, db="postgresql://grader@/grades?host=/nonexistent-socket-dir")
+    with pytest.raises(CourseError) as caught:
+        course.check_db()
+    assert str(caught.value).startswith("--db postgresql://grader@/grades?host=/nonexistent-socket-dir: "
+                                        "cannot connect: ")
+    assert "Nothing was recorded" in str(caught.value)
+    assert not (tmp_path / "autograder.json").exists()
+    assert Course(tmp_path, DATA).db_url.startswith("sqlite:///")

@@ -593,10 +593,10 @@ def test_no_sandbox_flag_warns_and_reaches_the_course(capsys, tmp_path):
     """`autograde --no-sandbox` prints a warning and gives a Course that grades unsandboxed."""
     from autograder.cli import _course, build_parser
     args = build_parser().parse_args(["autograde", "--no-sandbox", "--course", str(tmp_path)])
-    assert _course(args).sandbox is False
+    assert _course(args, create=True).sandbox is False
     assert "WARNING: --no-sandbox" in capsys.readouterr().err
     args = build_parser().parse_args(["autograde", "--course", str(tmp_path)])
-    assert _course(args).sandbox is True
+    assert _course(args, create=True).sandbox is True
 
 
 # ------------------------------------------------------------------ warm kernels (autograder.sandbox.warm)

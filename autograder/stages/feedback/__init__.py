@@ -10,8 +10,13 @@ from __future__ import annotations
 from autograder.course import run_nbgrader
 
 
-def feedback(course):
+def feedback(course, wait=False, on_wait=None):
     """HTML feedback for every autograded submission (hidden tests removed)."""
+    with course.writing("feedback", wait=wait, on_wait=on_wait):
+        return _feedback(course)
+
+
+def _feedback(course):
     from nbgrader.converters import GenerateFeedback
 
     graded = [(s, a) for s, a, _ in course.submissions()
