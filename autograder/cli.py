@@ -307,6 +307,11 @@ def main(argv=None):
     from autograder.course.errors import operational
     from autograder.engines.base import EngineStopped
     previous = {signum: signal.signal(signum, _stop_on) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    if not args.debug:
+        # nbgrader's gradebook logs every database error it re-raises with its whole traceback
+        # (tornado's application log); the error reaches the user as one line below
+        import logging
+        logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:

@@ -58,18 +58,20 @@ def _operational(exc):
     detail = text[0] if text else type(exc).__name__
     low = detail.lower()
     if "locked" in low:
-        what = ("the gradebook is locked by another program (a formgrader or nbgrader command "
-                "writing to it?): close it and run again")
+        cause, todo = ("the gradebook is locked by another program",
+                       "close the program writing to it (a formgrader, an nbgrader command) and "
+                       "run the command again")
     elif "not a database" in low or "malformed" in low:
-        what = ("the gradebook file is damaged (cut off?): restore it from a backup; the results "
-                "in results/ let `autograde --force` grade everything into a new one")
+        cause, todo = ("the gradebook file is damaged",
+                       "restore it from a backup, or move it away and run `build --force`, then "
+                       "`autograde --force`, to grade everything into a new one")
     elif "disk" in low and "full" in low:
-        what = "the disk is full: free space and run the command again"
+        cause, todo = "the disk is full", "free space and run the command again"
     elif "readonly" in low or "read-only" in low:
-        what = "the gradebook cannot be written (read-only): fix its rights and run again"
+        cause, todo = "the gradebook cannot be written", "fix its rights and run the command again"
     elif isinstance(exc, (sa.OperationalError, sa.InterfaceError)):
-        what = ("the gradebook's database cannot be reached: check that it is running and the "
-                "--db URL, then run again")
+        cause, todo = ("the gradebook's database cannot be reached",
+                       "check that it is running and the --db URL, then run the command again")
     else:
-        what = "the gradebook's database refused the command"
-    return f"{what} ({detail[:200]}); everything recorded so far is kept"
+        cause, todo = "the gradebook's database refused the command", "see --debug"
+    return f"{cause} ({detail[:200]}): {todo}; everything recorded so far is kept"

@@ -263,3 +263,256 @@ def test_after_a_sigkill_nothing_outlives_the_run_and_the_next_run_cleans_up(fre
     assert_nothing_left(again, fresh)
     assert export_rows(fresh) == reference[1]
     assert_one_current_result_each(fresh)
+
+
+# ------------------------------------------------------------------------------ damaged files
+def test_a_cut_off_result_is_reported_by_path_and_graded_again(graded, reference):
+    path = graded / "results" / "bo" / f"{ASSIGNMENT}.json"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])           # what a kill mid-write used to leave
+    for command in (["export", "--output", str(graded / "x.csv")], ["summary"]):
+        code, out, err = cli(graded, *command)
+        assert code == 0, err
+        assert f"warning: {path} cannot be read (JSONDecodeError: " in err
+        assert "treated as not graded" in err and "Traceback" not in err
+    rows = export_rows(graded)
+    assert rows[("bo", ASSIGNMENT)]["status"] == "not graded"
+    assert rows[("bo", ASSIGNMENT)]["reason"].startswith(
+        f"its result results/bo/{ASSIGNMENT}.json is unreadable (JSONDecodeError: ")
+    assert rows[("bo", ASSIGNMENT)]["score"] == ""
+    code, out, err = cli(graded, "autograde")
+    assert code == 0, err
+    assert [line.split(" / ")[0] for line in lines(out)] == ["bo"]
+    assert (path.parent / f"{ASSIGNMENT}.json.damaged").read_bytes() == data[: len(data) // 2]
+    assert export_rows(graded) == reference[1]
+    assert_one_current_result_each(graded)
+
+
+def test_a_changed_submission_is_stale_until_graded_again(graded, reference, template):
+    """A submission whose files changed after grading (copied in by hand, or by an older version
+    collecting beside a run) shows as stale, with no score, and the next run grades it."""
+    stub = template / "submitted" / "cy" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    shutil.copyfile(stub, graded / "submitted" / "ada" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    rows = export_rows(graded)
+    assert rows[("ada", ASSIGNMENT)]["status"] == "stale"
+    assert rows[("ada", ASSIGNMENT)]["score"] == ""
+    assert rows[("ada", ASSIGNMENT)]["reason"].startswith(
+        "STALE: the submission changed after it was graded (graded ")
+    code, out, err = cli(graded, "summary")
+    assert "ada / fx_basics: stale -- STALE: the submission changed" in out
+    code, out, err = cli(graded, "autograde")
+    assert code == 0 and [line.split(" / ")[0] for line in lines(out)] == ["ada"]
+    after = export_rows(graded)
+    assert after[("ada", ASSIGNMENT)] == {**reference[1][("cy", ASSIGNMENT)], "student": "ada"}
+    assert_one_current_result_each(graded)
+
+
+# ------------------------------------------------------------------------------ bad uploads
+def _v3_notebook():
+    return {"metadata": {"name": ""}, "nbformat": 3, "nbformat_minor": 0,
+            "worksheets": [{"cells": [{"cell_type": "code", "input": "x = 1", "language": "python",
+                                       "metadata": {}, "outputs": [], "prompt_number": 1}],
+                            "metadata": {}}]}
+
+
+def test_one_bad_upload_is_that_submission_s_result_and_the_class_is_graded(fresh, reference):
+    """Every kind of broken upload beside the class: each refused by collect with its reason or
+    graded as an error that says what is wrong; the class's grades are those of a clean run."""
+    source, release = assignment_notebooks(Course(fresh, DATA))
+    inbox = fresh.parent / "bad"
+    good = make_submission("perfect", source, release)
+    for student in ("ann lee", "Zoë", "stamp-future", "stamp-garbage", "big"):
+        write_submission(inbox, student, good)
+    (inbox / "stamp-garbage" / ASSIGNMENT / "timestamp.txt").write_text("last tuesday\n")
+    (inbox / "stamp-future" / ASSIGNMENT / "timestamp.txt").write_text("2099-01-01 00:00:00 UTC\n")
+    big = make_submission("perfect", source, release)
+    big.cells.append(nbformat.v4.new_markdown_cell("x" * (50 * 2 ** 20)))     # a 50 MB notebook
+    write_submission(inbox, "big", big)
+    broken = {"empty": b"", "notjson": b'{"cells": [', "jsonlist": b"[1, 2]",
+              "v3": json.dumps(_v3_notebook()).encode(), "latin1": b'{"x": "\xe9"}'}
+    for student, data in broken.items():
+        folder = inbox / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / f"{ASSIGNMENT}.ipynb").write_bytes(data)
+    write_submission(inbox, "new\nline", good)
+    write_submission(inbox, ".hidden", good)
+    code, out, err = cli(fresh, "collect", str(inbox))
+    assert code == 0 and "Traceback" not in err, err
+    said = {line.split(" / ")[0]: line.split(": ", 1)[1] for line in lines(out)}
+    assert said["stamp-garbage"] == ("skipped: timestamp.txt is not a date ('last tuesday'); fix "
+                                     "or remove it (then the time of collection is used)")
+    assert said["stamp-future"].startswith("skipped: timestamp.txt is in the future")
+    assert said["'new\\nline'"] == ("skipped: the student folder's name contains a control "
+                                    "character (U+000A); rename it")
+    assert said["'.hidden'"] == "skipped: the student folder's name starts with a dot; rename it"
+    for student in ("ann lee", "Zoë", "big"):
+        assert said[student] == "new"
+    assert said["empty"] == ("new; WARNING: the notebook is empty (0 bytes): the upload was cut off "
+                             "or the file was never saved, so it will be graded as an error")
+    assert said["notjson"].startswith("new; WARNING: the notebook is not JSON (")
+    assert said["jsonlist"] == ("new; WARNING: the notebook is JSON but not a notebook (no "
+                                "'nbformat' field), so it will be graded as an error")
+    assert said["latin1"].startswith("new; WARNING: the notebook is not text (not UTF-8 at byte")
+    assert said["v3"] == "new"                         # nbformat 3 reads (converted to 4)
+    # a timestamp spoiled by hand after collect: graded as an error, not a stopped class
+    (fresh / "submitted" / "di" / ASSIGNMENT / "timestamp.txt").write_text("garbage\n")
+    code, out, err = cli(fresh, "autograde")
+    assert code == 0 and "Traceback" not in err, err
+    rows = export_rows(fresh)
+    for student in ("ada", "bo", "cy", "eve"):
+        assert rows[(student, ASSIGNMENT)] == reference[1][(student, ASSIGNMENT)]
+    for student in ("ann lee", "Zoë", "big"):
+        assert rows[(student, ASSIGNMENT)] == {**reference[1][("ada", ASSIGNMENT)],
+                                               "student": student}
+    reason = {s: rows[(s, ASSIGNMENT)]["reason"] for s in ("di", *broken)}
+    assert all(rows[(s, ASSIGNMENT)]["status"] == "error" for s in reason if s != "v3")
+    assert all(rows[(s, ASSIGNMENT)]["score"] == "" for s in reason if s != "v3")
+    assert reason["di"] == ("its timestamp.txt is not a date ('garbage'); collect the submission "
+                            "again")
+    assert reason["empty"] == (f"the submitted notebook {ASSIGNMENT}.ipynb is empty (0 bytes): the "
+                               "upload was cut off or the file was never saved")
+    assert reason["notjson"].startswith(f"the submitted notebook {ASSIGNMENT}.ipynb is not JSON "
+                                        "(Expecting ")
+    assert "traceback" not in " ".join(reason.values()).lower()
+    # a v3 notebook has no nbgrader cells: for a human to grade, never a silent 0
+    assert rows[("v3", ASSIGNMENT)]["status"] in ("manual", "error"), rows[("v3", ASSIGNMENT)]
+    assert rows[("v3", ASSIGNMENT)]["reason"]
+    # broken submissions are not retried until they change; the rest is not graded twice
+    code, out, err = cli(fresh, "autograde")
+    assert "nothing to grade" in out
+    assert_one_current_result_each(fresh)
+
+
+# ------------------------------------------------------------------------------ the machine
+@pytest.fixture
+def mounted(tmp_path):
+    """Mount points made for a test, unmounted after it."""
+    made = []
+
+    def mount(*argv):
+        subprocess.run(["mount", *map(str, argv)], check=True, capture_output=True)
+        made.append(str(argv[-1]))
+
+    yield mount
+    for point in reversed(made):
+        subprocess.run(["umount", "-l", point], capture_output=True)
+
+
+def _fill(folder):
+    """Write a file in ``folder`` until its filesystem is full; its path."""
+    filler = Path(folder) / "filler"
+    with open(filler, "wb", buffering=0) as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 2 ** 20)
+        except OSError:
+            pass
+    try:
+        with open(filler, "ab", buffering=0) as handle:
+            while True:
+                handle.write(b"\0" * 4096)
+    except OSError:
+        pass
+    return filler
+
+
+@ROOT_ONLY
+def test_a_disk_that_fills_up_mid_batch_stops_the_run_in_one_line(template, reference, tmp_path,
+                                                                    mounted):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted("-t", "tmpfs", "-o", "size=64m", "tmpfs", disk)
+    root = disk / "course"
+    shutil.copytree(template, root)
+    run = start_and_wait_for_results(root)
+    filler = _fill(disk)
+    assert run.wait() == 1
+    assert_one_line_error(run.err, "error: the disk is full")
+    assert run.err.rstrip().endswith("free space and run the command again; everything recorded "
+                                     "so far is kept")
+    filler.unlink()
+    again = Run(root, "autograde")
+    assert again.wait() == 0, again.err
+    assert_nothing_left(again, root)
+    assert export_rows(root) == reference[1]
+    assert_one_current_result_each(root)
+    assert list(root.rglob("*.partial")) == []
+
+
+@ROOT_ONLY
+def test_a_read_only_course_folder_is_named_in_one_line(graded, mounted):
+    mounted("--bind", graded, graded)
+    mounted("-o", "remount,bind,ro", graded, graded)
+    for command in (["autograde"], ["export"], ["collect", str(graded)]):
+        code, out, err = cli(graded, *command)
+        assert code == 1, (command, err)
+        assert_one_line_error(err, "error: the folder is on a read-only filesystem")
+
+
+def test_a_damaged_or_locked_gradebook_ends_in_one_line(graded, reference):
+    gradebook = graded / "gradebook.db"
+    whole = gradebook.read_bytes()
+    # locked: another program holds a write transaction on it
+    holder = sqlite3.connect(gradebook, timeout=1)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        code, out, err = cli(graded, "autograde", "--force")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert code == 1
+    assert_one_line_error(err, "error: the gradebook is locked by another program")
+    # damaged: cut off
+    gradebook.write_bytes(whole[: len(whole) // 3])
+    code, out, err = cli(graded, "export")
+    assert code == 1
+    assert_one_line_error(err, "error: the gradebook file is damaged")
+    code, out, err = cli(graded, "export", "--debug")
+    assert "Traceback" in err and "error: the gradebook file is damaged" in err
+    # ... and what the message says to do works: a new gradebook, every grade as before
+    gradebook.rename(graded / "gradebook.db.damaged")
+    for command in (["build", "--force"], ["autograde", "--force"]):
+        code, out, err = cli(graded, *command)
+        assert code == 0, err
+    assert export_rows(graded) == reference[1]
+    assert_one_current_result_each(graded)
+
+
+# ------------------------------------------------------------------------------ command line
+def test_bad_input_at_the_command_line_gets_one_clear_line(graded, tmp_path):
+    missing = tmp_path / "no-such-course"
+    for command in (["autograde"], ["export"], ["summary"], ["feedback"],
+                    ["collect", str(tmp_path)]):
+        code, out, err = cli(missing, *command)
+        assert code == 2, (command, err)
+        assert_one_line_error(err, f"error: no course at {missing} (no such folder): `python -m "
+                                   f"autograder build --course {missing}` makes one")
+        assert not missing.exists()
+    empty = tmp_path / "uploads"
+    empty.mkdir()
+    code, out, err = cli(graded, "collect", str(empty))
+    assert code == 2
+    assert_one_line_error(err, f"error: {empty} is empty: no submissions to collect.  Expected "
+                               f"{empty}/<student>/<assignment>/<assignment>.ipynb (e.g. "
+                               f"{empty}/ada/{ASSIGNMENT}/{ASSIGNMENT}.ipynb)")
+    shutil.copyfile(graded / "submitted" / "ada" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+                    empty / f"{ASSIGNMENT}.ipynb")
+    code, out, err = cli(graded, "collect", str(empty))
+    assert code == 2 and "holds notebooks directly: is it one student's assignment folder?" in err
+    # validate: a student's broken file, in one line for them
+    (tmp_path / "notes.txt").write_text("my notes")
+    (tmp_path / "cut.ipynb").write_text('{"cells": [{"cell_type": "code", "sou')
+    for name, why in (("notes.txt", "is not JSON (Expecting value: line 1 column 1 (char 0))"),
+                      ("cut.ipynb", "is not JSON (Unterminated string starting at")):
+        code, out, err = cli(graded, "validate", str(tmp_path / name))
+        assert code == 2 and "Traceback" not in err
+        assert lines(err) == [line for line in lines(err) if line.startswith(str(tmp_path / name))]
+        assert len(lines(err)) == 1 and why in err, err
+    # a --db that cannot connect is not remembered; the course goes on with its gradebook
+    wrong = "postgresql://grader@/grades?host=/nonexistent-socket-folder"
+    code, out, err = cli(graded, "export", db=wrong)
+    assert code == 2
+    assert_one_line_error(err, f"error: --db {wrong}: cannot connect: ")
+    assert not (graded / "autograder.json").exists()
+    code, out, err = cli(graded, "export")
+    assert code == 0, err
