@@ -206,7 +206,7 @@ class PostgresServer:
         """Stop the server as an administrator would (fast shutdown: running sessions end, the
         data stay); :meth:`start` starts it again."""
         server = self.processes[-1]
-        server.send_signal(signal.SIGINT)
+        os.killpg(server.pid, signal.SIGINT)       # runuser passes nothing on: the whole group
         server.wait(timeout)
 
     def _run(self, argv, timeout=60):

@@ -516,3 +516,76 @@ def test_bad_input_at_the_command_line_gets_one_clear_line(graded, tmp_path):
     assert not (graded / "autograder.json").exists()
     code, out, err = cli(graded, "export")
     assert code == 0, err
+
+
+# ------------------------------------------------------------------------------ PostgreSQL
+@pytest.fixture(scope="module")
+def postgres():
+    from .postgres_setup import MISSING, ensure_postgres
+    from .servers import PostgresServer, in_ci, postgres_bindir
+    bindir, message = ensure_postgres() if in_ci() else (postgres_bindir(), MISSING)
+    if bindir is None:
+        if in_ci():
+            pytest.fail(f"CI=true and no PostgreSQL server: {message}", pytrace=False)
+        pytest.skip(message)
+    server = PostgresServer(bindir)
+    yield server
+    assert server.stop() == [], "PostgreSQL processes left after stop"
+
+
+@pytest.fixture
+def pg_course(postgres, template, tmp_path):
+    """The class collected into a new course whose gradebook is a new PostgreSQL database."""
+    url = postgres.create_database(f"faults_{uuid.uuid4().hex[:8]}")
+    root = tmp_path / "course"
+    for command in (["build"], ["collect", str(template.parent / "inbox")]):
+        code, out, err = cli(root, *command, db=url)
+        assert code == 0, err
+    assert json.loads((root / "autograder.json").read_text()) == {"db": url}
+    return root, url
+
+
+def test_postgres_stopped_mid_batch_and_restarted_loses_nothing(postgres, pg_course, reference):
+    root, url = pg_course
+    run = start_and_wait_for_results(root)
+    postgres.halt()
+    try:
+        assert run.wait() == 1
+    finally:
+        postgres.start()
+    assert_one_line_error(run.err, "error: the gradebook's database cannot be reached (")
+    assert run.err.rstrip().endswith("check that it is running and the --db URL, then run the "
+                                     "command again; everything recorded so far is kept")
+    assert_nothing_left(run, root)
+    again = Run(root, "autograde")
+    assert again.wait() == 0, again.err
+    assert export_rows(root) == reference[1]
+    assert_one_current_result_each(root)
+
+
+def test_export_reads_while_autograde_writes_and_a_second_folder_on_one_database_waits(
+        pg_course, reference, tmp_path):
+    """Exports taken while a run records see, for each submission, its clean-run row or
+    "not graded" -- never a half-recorded one; a second course folder on the same database is
+    refused while the first writes, naming it."""
+    root, url = pg_course
+    twin = tmp_path / "twin"
+    shutil.copytree(root, twin)
+    run = Run(root, "autograde")
+    wait_for(lambda: (root / ".writer.lock").exists() and
+             f'"pid": {run.process.pid}' in (root / ".writer.lock").read_text(),
+             what="the run to take the lock")
+    code, out, err = cli(twin, "autograde")
+    assert code == 2
+    assert_one_line_error(err, f"error: the course's gradebook database is being written by "
+                               f"`autograder autograde pid {run.process.pid} on ")
+    seen = []
+    while run.process.poll() is None:
+        rows = export_rows(root)
+        seen.append(sum(row["status"] != "not graded" for row in rows.values()))
+        for key, row in rows.items():
+            assert row == reference[1][key] or (row["status"], row["score"]) == ("not graded", ""), row
+    assert run.wait() == 0, run.err
+    assert len(seen) >= 2 and seen == sorted(seen), seen
+    assert export_rows(root) == reference[1]
+    assert_one_current_result_each(root)
