@@ -155,7 +155,8 @@ class DaskGrader(Grader):
         except EngineStopped:
             raise
         except Exception as exc:              # one job's failure never stops the batch ...
-            watch.check_cancelled(future, exc)    # ... but a lost cluster does
+            if future.status != "error":      # ... but this is not the job's: the cluster's
+                watch.lost(future, exc)
             return failed(job, f"grading failed on the cluster: {type(exc).__name__}: {exc}")
         return accept(job, data)
 
@@ -187,8 +188,8 @@ class _Watch:
                 time.sleep(self.grader.POLL)
                 continue
             for future in batch:
-                if future.cancelled():
-                    self.check_cancelled(future)
+                if future.cancelled():        # not by us: Dask lost it, or lost us
+                    self.lost(future)
                 yield future
 
     def result(self, future):
@@ -225,21 +226,21 @@ class _Watch:
             self.stop(f"no Dask workers were available at {self.address} for "
                       f"{self.grader.worker_wait:g} s")
 
-    def check_cancelled(self, future, exc=None):
-        """A future this client did not cancel: the scheduler lost it (or us)."""
+    def lost(self, future, exc=None):
+        """Stop: ``future`` was cancelled by Dask (not by this client), or its result could not be
+        fetched (``exc``, not the job's own failure)."""
         if exc is None:
             try:
                 future.result(timeout=5)
             except BaseException as caught:     # noqa: BLE001 (its reason is all we want)
                 exc = caught
-        if not isinstance(exc, CancelledError) and not (
-                isinstance(exc, OSError) and self.client.status != "running"):
-            return                          # the job's own failure
         reason = getattr(exc, "reason", None)
-        if reason == "scheduler-connection-lost" or self.client.status != "running":
-            self.stop(f"lost the connection to the Dask scheduler at {self.address}")
-        self.stop(f"the Dask scheduler at {self.address} cancelled the grading jobs "
-                  f"(reason: {reason or 'unknown'})")
+        if (future.cancelled() and reason not in (None, "scheduler-connection-lost")
+                and self.client.status == "running"):
+            self.stop(f"the Dask scheduler at {self.address} cancelled the grading jobs "
+                      f"(reason: {_one_line(reason)})")
+        detail = "" if isinstance(exc, CancelledError) else f" ({type(exc).__name__})"
+        self.stop(f"lost the connection to the Dask scheduler at {self.address}{detail}")
 
     def stop(self, why):
         done = len(self.recorded)
@@ -258,8 +259,8 @@ class _Watch:
                 self.client.cancel(futures, force=True)    # a message, no round trip
 
     def close(self):
-        """Close the client; after a lost scheduler, without the traceback Dask logs when its
-        reconnect attempt is cancelled."""
+        """Close the client; after a lost scheduler, without the errors Dask logs when its
+        reconnect attempt is stopped (_DropCancelled)."""
         quiet = _DropCancelled()
         loggers = [logging.getLogger(n) for n in ("distributed.client", "distributed.utils")]
         for logger in loggers:
@@ -273,9 +274,14 @@ class _Watch:
 
 
 class _DropCancelled(logging.Filter):
+    """What Dask logs when a client is closed while it tries to reconnect to a lost scheduler:
+    the cancelled attempt's traceback, or (closed between two attempts) "Failed to reconnect to
+    scheduler after <its timeout, not the time it tried> seconds"."""
+
     def filter(self, record):
         exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, TaskCancelled)
+        return not (isinstance(exc, TaskCancelled)
+                    or str(record.msg).startswith("Failed to reconnect to scheduler"))
 
 
 def _one_line(exc):
