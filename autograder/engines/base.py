@@ -8,7 +8,8 @@ only has to "run ``python -m autograder.worker job.json`` somewhere and bring th
 ``engines.local`` does it in local processes, ``engines.cluster`` on a Dask cluster; a grader for
 other machines (ssh/rsync, a batch queue) implements the same ``grade`` method.  Results are passed
 to ``on_result`` in the calling thread, one at a time, so the caller is the only writer of the
-course gradebook.
+course gradebook.  An engine that cannot go on raises :class:`EngineStopped` (one line for the
+user); what it recorded stays recorded.
 """
 
 from __future__ import annotations
@@ -27,3 +28,12 @@ class Grader(abc.ABC):
     @abc.abstractmethod
     def grade(self, jobs, on_result, progress=None):
         ...
+
+
+class EngineStopped(Exception):
+    """The engine cannot go on (its cluster's scheduler is gone, no worker is left, ...).
+
+    The results it recorded so far (through ``on_result``) stay; the jobs it had not finished are
+    not recorded at all, so the next ``autograde`` grades exactly those.  Its message is one line
+    for the user (the CLI prints it as it is).
+    """

@@ -11,30 +11,49 @@ On the worker the job runs exactly as a local one does: its folder is recreated 
 private temporary folder, graded by :class:`autograder.engines.local.LocalProcessGrader` in its own
 bounded process with the student's kernel in the sandbox, and removed (autograder.engines.cluster_task).
 
-Failures (Dask's own machinery, see distributed's ``allowed-failures``):
-- a worker that dies mid-job (machine lost, process killed) has its job re-run on another worker;
-  each submission still gets exactly one result (one future per submission);
+Failures.  Nothing is ever recorded for a job that did not come back graded by a worker: a job
+that is not finished when the client stops has no result, and the next ``autograde`` grades it.
+Where the client cannot go on it raises :class:`autograder.engines.base.EngineStopped`, one line
+for the user, after closing its Dask client (its cancelled futures and threads with it):
+- the scheduler cannot be reached at the start (``connect_timeout``, 30 s): nothing is graded;
+- the scheduler dies mid-batch (killed, its machine lost): Dask cancels every future of the
+  client at once ("scheduler-connection-lost"); the client stops with "lost the connection to the
+  Dask scheduler at ..."; the results recorded so far stay.  A new scheduler means a new run;
+- the cluster has no worker at all -- every worker (and nanny) gone mid-batch, or none from the
+  start: the jobs wait on the scheduler; after ``worker_wait`` s (120 by default) without a single
+  worker the client cancels them and stops with "no Dask workers were available at ... for N s";
+  a worker that comes back in time resets that clock;
+- a worker that dies mid-job (machine lost, process killed) has its job re-run on another worker
+  (Dask's own machinery, see distributed's ``allowed-failures``); each submission still gets
+  exactly one result (one future per submission);
 - a job whose worker dies every time it runs is given up after ``allowed-failures`` deaths
   (``KilledWorker``).  Dask blames every job the dying worker held, so each blamed job runs once
   more, alone on the cluster; the one that kills its worker again is recorded as an error with
   that reason, the innocent ones are graded;
 - Ctrl-C cancels what is left; the results already recorded stay, and the next ``autograde``
-  grades only the submissions without one.
+  grades only the submissions without one;
+- the client itself killed (SIGKILL, its machine lost): the scheduler forgets its futures (jobs
+  already running finish on their workers, unread); the results it recorded stay, and the next
+  ``autograde`` grades the submissions without one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import signal
 import threading
+import time
 import uuid
+from asyncio import CancelledError as TaskCancelled
+from concurrent.futures import CancelledError
 from pathlib import Path
 
 import nbformat
 
-from autograder.engines.base import Grader
+from autograder.engines.base import EngineStopped, Grader
 from autograder.engines.cluster_task import grade_payload, same
 from autograder.jobs import JOB_FILE, LOG_FILE, RESULT_FILE, Result, Status
 from autograder.nbgrader_setup import ALEMBIC_ENV
@@ -49,21 +68,33 @@ class DaskGrader(Grader):
 
     ``retries``: how often a task that *raised* (e.g. a worker's disk was full) is run again;
     a worker that *dies* is Dask's ``allowed-failures`` (a scheduler setting), not this.
+    ``connect_timeout``: seconds to reach the scheduler (also Dask's reconnect window).
+    ``worker_wait``: seconds the client waits while the cluster has no worker at all before it
+    stops (:class:`EngineStopped`).
     """
 
-    def __init__(self, address, retries=1, connect_timeout=30):
+    POLL = 0.1            # s between looks at finished futures while none is ready
+    LOOK = 1.0            # s between asking the scheduler how many workers it has
+
+    def __init__(self, address, retries=1, connect_timeout=30, worker_wait=120):
         self.address = address
         self.retries = int(retries)
         self.connect_timeout = connect_timeout
+        self.worker_wait = float(worker_wait)
 
     def grade(self, jobs, on_result, progress=None):
-        from distributed import Client, as_completed
+        from distributed import Client
 
         jobs = list(jobs)
         if not jobs:
             return
-        client = Client(self.address, timeout=self.connect_timeout, set_as_default=False)
+        try:
+            client = Client(self.address, timeout=self.connect_timeout, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise EngineStopped(f"cannot reach the Dask scheduler at {self.address}: "
+                                f"{_one_line(exc)}; nothing was graded") from None
         futures, recorded, suspects = {}, set(), []
+        watch = _Watch(self, client, jobs, recorded)
 
         def record(job, result):
             if (job.student, job.assignment) in recorded:       # never twice
@@ -86,35 +117,34 @@ class DaskGrader(Grader):
                                                    pure=False, retries=self.retries)
                 payloads[id(job)] = (own, shared[digest])
                 futures[self._submit(client, job, payloads[id(job)])] = job
-            with client.as_current():          # as_completed asks for "the" client
-                finished = as_completed(futures)
-            for future in finished:
+            for future in watch.as_completed(list(futures)):
                 job = futures[future]
                 if _killed_worker(future):
                     # Dask blames every job a dying worker had, not only the one that killed it
                     suspects.append(job)
                     continue
-                record(job, self._collect(job, future))
+                record(job, self._collect(job, future, watch))
             # ... so each blamed job runs again ALONE: only the one that kills workers fails again
             for job in suspects:
                 future = self._submit(client, job, payloads[id(job)])
                 futures[future] = job
-                record(job, self._collect(job, future, alone=True))
+                for _ in watch.as_completed([future]):
+                    record(job, self._collect(job, future, watch, alone=True))
         except BaseException:
-            client.cancel(list(futures), force=True)
+            watch.cancel(list(futures))
             raise
         finally:
-            client.close()
+            watch.close()
 
     def _submit(self, client, job, payload):
         key = f"autograde-{job.student}-{job.assignment}-{uuid.uuid4().hex[:8]}"
         return client.submit(grade_payload, *payload, key=key, pure=False, retries=self.retries)
 
-    def _collect(self, job, future, alone=False):
+    def _collect(self, job, future, watch, alone=False):
         from distributed import KilledWorker
 
         try:
-            data = future.result()
+            data = watch.result(future)
         except KilledWorker as exc:
             last = getattr(getattr(exc, "last_worker", None), "address", "unknown")
             return failed(job, f"KilledWorker: the Dask worker running this grading job died "
@@ -122,9 +152,140 @@ class DaskGrader(Grader):
                                f"{exc.allowed_failures + 1} times in a row (the last: {last}); "
                                f"not retried again (distributed.scheduler.allowed-failures = "
                                f"{exc.allowed_failures})")
-        except Exception as exc:              # one job's failure never stops the batch
+        except EngineStopped:
+            raise
+        except Exception as exc:              # one job's failure never stops the batch ...
+            if future.status != "error":      # ... but this is not the job's: the cluster's
+                watch.lost(future, exc)
             return failed(job, f"grading failed on the cluster: {type(exc).__name__}: {exc}")
         return accept(job, data)
+
+
+class _Watch:
+    """The client's view of the cluster during one batch: waits for futures, but never unbounded.
+
+    It raises :class:`EngineStopped` when the connection to the scheduler is lost (Dask then
+    cancels every future of the client: they are NOT results, nothing is recorded for them) and
+    when the cluster has had no worker for ``worker_wait`` s.
+    """
+
+    def __init__(self, grader, client, jobs, recorded):
+        self.grader, self.client = grader, client
+        self.address, self.total, self.recorded = grader.address, len(jobs), recorded
+        self._idle_since = None           # monotonic time since which no worker was seen
+        self._looked = float("-inf")
+
+    # -- waiting
+    def as_completed(self, futures):
+        """Yield ``futures`` as they finish (erred ones too); a cancelled one stops the batch."""
+        from distributed import as_completed
+
+        finished = as_completed(futures, loop=self.client.loop)
+        while not finished.is_empty():
+            batch = finished.next_batch(block=False)
+            if not batch:
+                self.check()
+                time.sleep(self.grader.POLL)
+                continue
+            for future in batch:
+                if future.cancelled():        # not by us: Dask lost it, or lost us
+                    self.lost(future)
+                yield future
+
+    def result(self, future):
+        """``future.result()``, fetched in short waits (its data may have to be computed again,
+        which needs a worker)."""
+        while True:
+            try:
+                return future.result(timeout=max(self.grader.LOOK, 1.0))
+            except TimeoutError:
+                if future.status == "error":
+                    raise
+                self.check()
+
+    def check(self):
+        """Raise EngineStopped if the scheduler is gone or no worker came for ``worker_wait`` s."""
+        if self.client.status != "running":
+            self.stop(f"lost the connection to the Dask scheduler at {self.address}")
+        now = time.monotonic()
+        if now - self._looked < self.grader.LOOK:
+            return
+        self._looked = now
+        try:
+            workers = self.client.nthreads(callback_timeout=max(5.0, self.grader.LOOK))
+        except (OSError, TimeoutError):
+            if self.client.status != "running":
+                self.stop(f"lost the connection to the Dask scheduler at {self.address}")
+            workers = {}                  # no answer: no worker we can count on
+        if workers:
+            self._idle_since = None
+            return
+        if self._idle_since is None:
+            self._idle_since = now
+        elif now - self._idle_since >= self.grader.worker_wait:
+            self.stop(f"no Dask workers were available at {self.address} for "
+                      f"{self.grader.worker_wait:g} s")
+
+    def lost(self, future, exc=None):
+        """Stop: ``future`` was cancelled by Dask (not by this client), or its result could not be
+        fetched (``exc``, not the job's own failure)."""
+        if exc is None:
+            try:
+                future.result(timeout=5)
+            except BaseException as caught:     # noqa: BLE001 (its reason is all we want)
+                exc = caught
+        reason = getattr(exc, "reason", None)
+        if (future.cancelled() and reason not in (None, "scheduler-connection-lost")
+                and self.client.status == "running"):
+            self.stop(f"the Dask scheduler at {self.address} cancelled the grading jobs "
+                      f"(reason: {_one_line(reason)})")
+        detail = "" if isinstance(exc, CancelledError) else f" ({type(exc).__name__})"
+        self.stop(f"lost the connection to the Dask scheduler at {self.address}{detail}")
+
+    def stop(self, why):
+        done = len(self.recorded)
+        left = self.total - done
+        if not done:
+            raise EngineStopped(f"{why}; stopped before any result was recorded (the next "
+                                f"autograde grades all {self.total})")
+        raise EngineStopped(f"{why}; stopped: the {done} of {self.total} results recorded stay "
+                            f"(the next autograde grades the other {left})")
+
+    # -- ending
+    def cancel(self, futures):
+        """Forget ``futures`` on the cluster (only a live scheduler can be told)."""
+        if self.client.status == "running":
+            with contextlib.suppress(Exception):
+                self.client.cancel(futures, force=True)    # a message, no round trip
+
+    def close(self):
+        """Close the client; after a lost scheduler, without the errors Dask logs when its
+        reconnect attempt is stopped (_DropCancelled)."""
+        quiet = _DropCancelled()
+        loggers = [logging.getLogger(n) for n in ("distributed.client", "distributed.utils")]
+        for logger in loggers:
+            logger.addFilter(quiet)
+        try:
+            with contextlib.suppress(Exception):
+                self.client.close(timeout=max(10, self.grader.connect_timeout))
+        finally:
+            for logger in loggers:
+                logger.removeFilter(quiet)
+
+
+class _DropCancelled(logging.Filter):
+    """What Dask logs when a client is closed while it tries to reconnect to a lost scheduler:
+    the cancelled attempt's traceback, or (closed between two attempts) "Failed to reconnect to
+    scheduler after <its timeout, not the time it tried> seconds"."""
+
+    def filter(self, record):
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(exc, TaskCancelled)
+                    or str(record.msg).startswith("Failed to reconnect to scheduler"))
+
+
+def _one_line(exc):
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _killed_worker(future):

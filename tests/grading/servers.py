@@ -42,6 +42,22 @@ def _processes_marked(marker):
     return found
 
 
+def _pgid(pid):
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
+
+
+def _alive(pid):
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return False
+
+
 def _stop(processes, marker, grace=30, how=signal.SIGTERM):
     """``how``, then SIGKILL, to every process group we started; return what was left over."""
     for process in processes:
@@ -107,8 +123,9 @@ class DaskCluster:
                                        "--memory-limit", "0", "--no-dashboard", "--name", f"w{i}",
                                        "--local-directory", str(self.folder / f"w{i}")], env)
         try:
-            with self.client() as client:
-                client.wait_for_workers(workers, timeout=timeout)
+            with self.client() as client:       # also waits for the scheduler to listen
+                if workers:
+                    client.wait_for_workers(workers, timeout=timeout)
         except Exception:
             self.stop()
             raise RuntimeError(f"the Dask cluster did not start: {self.log_tail()}")
@@ -128,6 +145,32 @@ class DaskCluster:
         """{worker address: pid of the worker process (not its nanny)}."""
         with self.client() as client:
             return client.run(os.getpid)
+
+    def scheduler_pid(self):
+        """pid of the ``dask scheduler`` process."""
+        return self.processes[0].pid
+
+    def kill_scheduler(self, timeout=30):
+        """SIGKILL the scheduler (its workers stay, trying to reconnect); wait until it is gone."""
+        self.processes[0].kill()
+        self.processes[0].wait(timeout)
+
+    def kill_workers(self, timeout=30):
+        """SIGKILL every worker with its nanny (whole process groups: nothing restarts them);
+        wait until they are gone; their pids."""
+        killed = []
+        for process in self.processes[1:]:
+            killed += [pid for pid in _processes_marked(self.marker) if _pgid(pid) == process.pid]
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for process in self.processes[1:]:
+            process.wait(timeout)
+        deadline = time.monotonic() + timeout
+        while any(_alive(pid) for pid in killed) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return killed
 
     def log_tail(self, lines=15):
         return "\n".join(f"--- {p.name}\n" + "\n".join(p.read_text().splitlines()[-lines:])
