@@ -76,7 +76,7 @@ def cmd_autograde(args):
     grader = None
     if args.cluster:           # every job to a running Dask cluster, as data (autograder.cluster)
         from autograder.engines.cluster import DaskGrader
-        grader = DaskGrader(args.cluster)
+        grader = DaskGrader(args.cluster, worker_wait=args.cluster_wait)
     results = autograde(course, workers=args.workers, force=args.force,
                         students=args.student or None,
                         assignments=args.assignment or None, progress=not args.no_progress,
@@ -235,6 +235,9 @@ def build_parser():
                    help="grade on this running Dask cluster (`dask scheduler` + `dask worker`s "
                         "with the course installed) instead of local processes: jobs and results "
                         "travel as data, workers need no shared folder and never see the gradebook")
+    p.add_argument("--cluster-wait", type=float, default=120, metavar="SECONDS",
+                   help="with --cluster: how long to wait while the cluster has no worker at all "
+                        "before stopping (the results recorded so far stay; default: %(default)s)")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student kernels WITHOUT the sandbox (debugging only; every result is "
                         "marked UNSANDBOXED in the CSV and the summary)")

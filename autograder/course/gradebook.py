@@ -14,7 +14,6 @@ run on another machine, and what it writes to its snapshot is thrown away.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from autograder.course.errors import CourseError
 
 LOCK_FILE = ".writer.lock"
-_held = {}                  # course root -> [fd, depth, extra] held by this process
+_held = {}      # (course root, thread) -> [fd, depth, database lock]: re-entrant in one thread only
 _guard = threading.Lock()
 
 
@@ -51,14 +51,15 @@ def holder(root):
 
 @contextlib.contextmanager
 def writer(course, command, wait=False, on_wait=None):
-    """Hold the course's writer lock for the block (re-entrant within one process)."""
-    root = str(course.root)
+    """Hold the course's writer lock for the block (re-entrant within one thread)."""
+    root = (str(course.root), threading.get_ident())
     with _guard:
-        if root in _held:
-            _held[root][1] += 1
-            entry = None
-        else:
-            entry = _take(course, command, wait, on_wait)
+        entry = _held.get(root)
+        if entry is not None:
+            entry[1] += 1
+    if entry is None:           # taken outside the guard: a waiting thread blocks no other one
+        entry = _take(course, command, wait, on_wait)
+        with _guard:
             _held[root] = entry
     try:
         yield
@@ -74,8 +75,8 @@ def writer(course, command, wait=False, on_wait=None):
 
 
 def holding(course):
-    """Does this process hold the course's writer lock?"""
-    return str(course.root) in _held
+    """Does this thread hold the course's writer lock?"""
+    return (str(course.root), threading.get_ident()) in _held
 
 
 def _take(course, command, wait, on_wait):

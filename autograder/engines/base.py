@@ -18,8 +18,12 @@ import abc
 
 
 class EngineStopped(Exception):
-    """The engine cannot go on (its cluster is gone, no worker came); the results recorded so far
-    stay.  Its message is one line for the user."""
+    """The engine cannot go on (its cluster's scheduler is gone, no worker is left, ...).
+
+    The results it recorded so far (through ``on_result``) stay; the jobs it had not finished are
+    not recorded at all, so the next ``autograde`` grades exactly those.  Its message is one line
+    for the user (the CLI prints it as it is).
+    """
 
 
 class Grader(abc.ABC):
@@ -28,12 +32,3 @@ class Grader(abc.ABC):
     @abc.abstractmethod
     def grade(self, jobs, on_result, progress=None):
         ...
-
-
-class EngineStopped(Exception):
-    """The engine cannot go on (its cluster's scheduler is gone, no worker is left, ...).
-
-    The results it recorded so far (through ``on_result``) stay; the jobs it had not finished are
-    not recorded at all, so the next ``autograde`` grades exactly those.  Its message is one line
-    for the user (the CLI prints it as it is).
-    """

@@ -384,15 +384,19 @@ def source_points(path):
 
 @contextlib.contextmanager
 def _interrupts_deferred():
-    """Hold a SIGINT (Ctrl-C) until the block ends, then raise it: a result is recorded whole."""
+    """Hold a Ctrl-C, SIGTERM or SIGHUP until the block ends, then deliver it to the handler it
+    was meant for: a result is recorded whole."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught = []
-    previous = signal.signal(signal.SIGINT, lambda *_: caught.append(True))
+    held = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {signum: signal.signal(signum, lambda signum, _: caught.append(signum))
+                for signum in held}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     if caught:
-        raise KeyboardInterrupt
+        signal.raise_signal(caught[0])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
-import signal
 import socket
 import tempfile
 from pathlib import Path
@@ -15,7 +14,6 @@ from autograder.engines.local import LocalProcessGrader
 from autograder.jobs import Job
 from autograder.nbgrader_setup import ALEMBIC_ENV
 
-_PR_SET_PDEATHSIG = 1
 
 
 def same(files):
@@ -67,38 +65,9 @@ def _runner():
         except (ImportError, ValueError, AttributeError):
             slots = 1
         _RUNNER = (LocalProcessGrader(slots, preload=False)
-                   if multiprocessing.current_process().daemon else _DyingWithWorker(slots))
+                   if multiprocessing.current_process().daemon else LocalProcessGrader(slots))
+    # (a forked job process dies with this Dask worker: autograder.engines.local._forked_worker)
     return _RUNNER
 
 
 _RUNNER = None
-
-
-class _DyingWithWorker(LocalProcessGrader):
-    """Local grading whose job processes die with the Dask worker that started them.
-
-    A job process is forked by the forkserver, which exits when this worker dies (SIGKILL, lost
-    machine); the job process then gets SIGKILL too (PR_SET_PDEATHSIG), and its sandboxed kernel
-    dies with it (bwrap --die-with-parent).  Without this, a killed worker's job would run on to its
-    end while Dask already runs it again elsewhere.
-    """
-
-    @classmethod
-    def _forkserver(cls):
-        return _ProcessesDyingWithParent(LocalProcessGrader._forkserver())
-
-
-class _ProcessesDyingWithParent:
-    def __init__(self, context):
-        self._context = context
-
-    def Process(self, target, args=(), **kwargs):  # noqa: N802 (multiprocessing's name)
-        return self._context.Process(target=_die_with_parent, args=(target, *args), **kwargs)
-
-
-def _die_with_parent(target, *args):
-    import ctypes
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() == 1:           # the parent already died before prctl
-        os._exit(1)
-    target(*args)

@@ -31,6 +31,18 @@ def built_course(root, **timeouts):
     return course, *assignment_notebooks(course)
 
 
+def class_course(root, notebooks, students):
+    """A new course at ``root``/course with ``students`` ({name: sample kind}) collected."""
+    source, release = notebooks
+    course = Course(root / "course", DATA, cell_timeout=CELL_TIMEOUT,
+                    notebook_timeout=NOTEBOOK_TIMEOUT)
+    build(course)
+    for name, kind in students.items():
+        write_submission(root / "inbox", name, make_submission(kind, source, release))
+    collect(course, root / "inbox")
+    return course
+
+
 def assignment_notebooks(course, assignment=ASSIGNMENT):
     """(source, release) of a built assignment."""
     source = nbformat.read(course.root / "source" / assignment / f"{assignment}.ipynb", 4)

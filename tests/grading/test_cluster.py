@@ -16,16 +16,13 @@ import time
 import pytest
 
 from autograder.stages.autograde import autograde
-from autograder.stages.build import build
 from autograder.cli import main
 from autograder.engines.cluster import DaskGrader, accept
-from autograder.stages.collect import collect
-from autograder.course import REPO, Course
+from autograder.course import REPO
 from autograder.stages.export import rows
 from autograder.jobs import Job
-from autograder.tools.sample_class import make_submission
 
-from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, NOTEBOOK_TIMEOUT, scores, write_submission
+from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, NOTEBOOK_TIMEOUT, class_course, scores
 from .servers import DaskCluster
 
 pytestmark = pytest.mark.timeout(600)
@@ -42,18 +39,6 @@ def cluster(tmp_path_factory):
     assert not left, f"processes of the Dask cluster were still running after stop: {left}"
 
 
-def _class(tmp_path, notebooks, students):
-    """A new course with ``students`` ({name: kind}) collected."""
-    source, release = notebooks
-    course = Course(tmp_path / "course", DATA, cell_timeout=CELL_TIMEOUT,
-                    notebook_timeout=NOTEBOOK_TIMEOUT)
-    build(course)
-    for name, kind in students.items():
-        write_submission(tmp_path / "inbox", name, make_submission(kind, source, release))
-    collect(course, tmp_path / "inbox")
-    return course
-
-
 def _gradebook_scores(course):
     from nbgrader.api import Gradebook
     with Gradebook(course.db_url) as gb:
@@ -62,7 +47,7 @@ def _gradebook_scores(course):
 
 def test_cluster_grades_exactly_like_local_workers(cluster, graded, notebooks, tmp_path):
     """autograde --cluster: same scores, statuses, reasons and failed tests as local grading."""
-    course = _class(tmp_path, notebooks, {kind: kind for kind in KINDS})
+    course = class_course(tmp_path, notebooks, {kind: kind for kind in KINDS})
     code = main(["autograde", "--course", str(course.root), "--notebooks", str(DATA),
                  "--cell-timeout", str(CELL_TIMEOUT), "--notebook-timeout", str(NOTEBOOK_TIMEOUT),
                  "--cluster", cluster.address, "--no-progress"])
@@ -84,7 +69,7 @@ def test_a_worker_killed_mid_job_loses_nothing(cluster, graded, notebooks, tmp_p
     """SIGKILL a worker while it grades: its job runs again elsewhere, one result per submission."""
     students = {f"s{i}_{kind}": kind for i, kind in enumerate(("perfect", "partial", "stub",
                                                                "perfect", "broken", "partial"))}
-    course = _class(tmp_path, notebooks, students)
+    course = class_course(tmp_path, notebooks, students)
     seen = []
 
     class Counting(DaskGrader):
@@ -127,7 +112,7 @@ def test_a_worker_killed_mid_job_loses_nothing(cluster, graded, notebooks, tmp_p
 def test_a_job_that_always_kills_its_worker_is_recorded_as_an_error(cluster, notebooks, tmp_path):
     """KilledWorker, also when run again alone: an error with its reason; the other jobs of the
     batch, blamed by Dask too when they shared a dying worker, are graded."""
-    course = _class(tmp_path, notebooks, {"victim": "perfect", "honest": "partial"})
+    course = class_course(tmp_path, notebooks, {"victim": "perfect", "honest": "partial"})
 
     class Crashing(DaskGrader):
         def grade(self, jobs, on_result, progress=None):
@@ -154,7 +139,7 @@ def test_ctrl_c_leaves_a_consistent_gradebook_and_the_next_run_grades_the_rest(
     the next autograde grades exactly the submissions that have no result yet."""
     students = {f"c{i}": kind for i, kind in enumerate(("perfect", "partial", "stub", "broken",
                                                         "perfect", "partial", "stub", "broken"))}
-    course = _class(tmp_path, notebooks, students)
+    course = class_course(tmp_path, notebooks, students)
     env = dict(os.environ, PYTHONPATH=str(REPO))
     process = subprocess.Popen(
         [sys.executable, "-m", "autograder", "autograde", "--course", str(course.root),

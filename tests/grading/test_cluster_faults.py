@@ -18,15 +18,12 @@ import time
 
 import pytest
 
-from autograder.course import REPO, Course
+from autograder.course import REPO
 from autograder.engines.base import EngineStopped
 from autograder.engines.cluster import DaskGrader
 from autograder.stages.autograde import autograde
-from autograder.stages.build import build
-from autograder.stages.collect import collect
-from autograder.tools.sample_class import make_submission
 
-from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, NOTEBOOK_TIMEOUT, scores, write_submission
+from .conftest import ASSIGNMENT, CELL_TIMEOUT, DATA, NOTEBOOK_TIMEOUT, class_course, scores
 from .servers import DaskCluster, free_port
 
 pytestmark = pytest.mark.timeout(240)
@@ -38,22 +35,10 @@ WAIT = 4            # the tests' worker_wait (s)
 BOUND = 120         # s: generous bound on anything that waits for grading
 
 
-def _class(root, notebooks, students):
-    """A new course at ``root`` with ``students`` ({name: kind}) collected."""
-    source, release = notebooks
-    course = Course(root / "course", DATA, cell_timeout=CELL_TIMEOUT,
-                    notebook_timeout=NOTEBOOK_TIMEOUT)
-    build(course)
-    for name, kind in students.items():
-        write_submission(root / "inbox", name, make_submission(kind, source, release))
-    collect(course, root / "inbox")
-    return course
-
-
 @pytest.fixture(scope="module")
 def clean(notebooks, tmp_path_factory):
     """{kind: (scores, status)} of a clean run (local grading) of every kind graded here."""
-    course = _class(tmp_path_factory.mktemp("clean"), notebooks, {k: k for k in KINDS})
+    course = class_course(tmp_path_factory.mktemp("clean"), notebooks, {k: k for k in KINDS})
     results = autograde(course, workers=2, progress=False)
     assert sorted(r.student for r in results) == sorted(KINDS)
     return {r.student: (scores(r), r.status) for r in results}
@@ -167,7 +152,7 @@ def _grade_the_rest(course, clean, done, address):
 def test_the_scheduler_killed_mid_batch(clusters, clean, notebooks, noise, tmp_path):
     """SIGKILL to the scheduler while jobs run: one line, recorded results stay, the unfinished
     jobs are not recorded (not even as errors), and a new cluster grades only those."""
-    course = _class(tmp_path, notebooks, STUDENTS)
+    course = class_course(tmp_path, notebooks, STUDENTS)
     first = clusters(2)
     thread, outcome = _background(course, DaskGrader(first.address, worker_wait=WAIT))
     _first_result(course)
@@ -187,7 +172,7 @@ def test_the_scheduler_killed_mid_batch(clusters, clean, notebooks, noise, tmp_p
 def test_every_worker_killed_mid_batch(clusters, clean, notebooks, noise, tmp_path):
     """Every worker and its nanny SIGKILLed, the scheduler alive: the client waits worker_wait s,
     then stops; the queued jobs are not recorded; the next run grades them."""
-    course = _class(tmp_path, notebooks, STUDENTS)
+    course = class_course(tmp_path, notebooks, STUDENTS)
     first = clusters(2)
     thread, outcome = _background(course, DaskGrader(first.address, worker_wait=WAIT))
     _first_result(course)
@@ -207,7 +192,7 @@ def test_every_worker_killed_mid_batch(clusters, clean, notebooks, noise, tmp_pa
 
 def test_a_scheduler_without_workers(clusters, notebooks, noise, tmp_path):
     """No worker from the start: worker_wait s, then a stop that records nothing."""
-    course = _class(tmp_path, notebooks, {"lonely": "perfect", "alone": "stub"})
+    course = class_course(tmp_path, notebooks, {"lonely": "perfect", "alone": "stub"})
     empty = clusters(0)
     thread, outcome = _background(course, DaskGrader(empty.address, worker_wait=WAIT))
     message = _stopped(thread, outcome, f"no Dask workers were available at {empty.address} "
@@ -220,7 +205,7 @@ def test_a_scheduler_without_workers(clusters, notebooks, noise, tmp_path):
 
 def test_no_scheduler_at_the_address(notebooks, noise, tmp_path):
     """Nothing listening: the connection attempt is bounded and ends in one line."""
-    course = _class(tmp_path, notebooks, {"lonely": "perfect"})
+    course = class_course(tmp_path, notebooks, {"lonely": "perfect"})
     address = f"tcp://127.0.0.1:{free_port()}"
     thread, outcome = _background(course, DaskGrader(address, connect_timeout=2))
     _stopped(thread, outcome, f"cannot reach the Dask scheduler at {address}: ")
@@ -232,7 +217,7 @@ def test_no_scheduler_at_the_address(notebooks, noise, tmp_path):
 def test_the_client_killed_mid_batch_and_run_again(clusters, clean, notebooks, tmp_path):
     """SIGKILL to `autograde --cluster` after its first result: the re-run grades exactly the
     submissions without a result, and every submission ends with exactly one."""
-    course = _class(tmp_path, notebooks, STUDENTS)
+    course = class_course(tmp_path, notebooks, STUDENTS)
     cluster = clusters(2)
     process = subprocess.Popen(
         [sys.executable, "-m", "autograder", "autograde", "--course", str(course.root),

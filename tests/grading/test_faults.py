@@ -605,3 +605,36 @@ def test_export_reads_while_autograde_writes_and_a_second_folder_on_one_database
     assert len(seen) >= 2 and seen == sorted(seen), seen
     assert export_rows(root) == reference[1]
     assert_one_current_result_each(root)
+
+
+def test_the_writer_lock_is_re_entrant_in_one_thread_only(tmp_path):
+    """``build`` inside ``collect`` takes the lock again in its thread; another thread of the same
+    process is refused, or waits with ``wait``."""
+    import threading
+
+    from autograder.course.lock import CourseBusy
+    tmp_path.mkdir(exist_ok=True)
+    course = Course(tmp_path, DATA)
+    order = []
+    with course.writing("collect"):
+        with course.writing("build"):
+            order.append("nested")
+        refused = []
+
+        def other(wait):
+            try:
+                with course.writing("autograde", wait=wait, on_wait=order.append):
+                    order.append("other")
+            except CourseBusy as exc:
+                refused.append(str(exc))
+
+        thread = threading.Thread(target=other, args=(False,))
+        thread.start()
+        thread.join(30)
+        assert len(refused) == 1 and "is being written by `collect` (pid" in refused[0]
+        waiting = threading.Thread(target=other, args=(True,))
+        waiting.start()
+        wait_for(lambda: len(order) == 2, what="the waiting thread to say so")
+        assert order[1].startswith("waiting for `collect` (pid")
+    waiting.join(30)
+    assert order[2] == "other"
