@@ -60,7 +60,7 @@ def _do(what, attempt):
 '''
 
 ESCAPE = '''
-import os, socket, sqlite3, signal, subprocess, threading, time
+import glob, os, socket, sqlite3, signal, subprocess, threading, time
 ROOT, REPO = {root!r}, {repo!r}
 
 def _gradebook(path):
@@ -71,7 +71,10 @@ def _gradebook(path):
 
 # gradebooks: the course's and another job's
 _try("write the course gradebook", lambda: _gradebook(ROOT + "/gradebook.db"))
-_try("write another job's gradebook", lambda: _gradebook(ROOT + "/.work/honest_a__fx_basics/gradebook.db"))
+# (each run's job folders are in a folder of its own, named at random: look for them)
+_try("write another job's gradebook", lambda: _gradebook(
+    (glob.glob(ROOT + "/.work/run-*/honest_a__fx_basics/gradebook.db")
+     or [ROOT + "/.work/run-0/honest_a__fx_basics/gradebook.db"])[0]))
 # other students' files, the course, the repository
 _try("read another student's submission",
      lambda: open(ROOT + "/submitted/honest_a/fx_basics/fx_basics.ipynb").read(50))
