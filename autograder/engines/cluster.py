@@ -39,6 +39,7 @@ for the user, after closing its Dask client (its cancelled futures and threads w
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -47,7 +48,6 @@ import signal
 import threading
 import time
 import uuid
-from asyncio import CancelledError as TaskCancelled
 from concurrent.futures import CancelledError
 from pathlib import Path
 
@@ -193,14 +193,21 @@ class _Watch:
                 yield future
 
     def result(self, future):
-        """``future.result()``, fetched in short waits (its data may have to be computed again,
-        which needs a worker)."""
+        """``future.result()``, but bounded: its data may be lost with a dying worker and have to
+        be computed again, which needs a worker.
+
+        One fetch runs on the client's loop and is waited for in short looks; it is never
+        cancelled (a cancelled ``Client._gather`` leaves its inner waits behind, to die with an
+        exception nobody retrieves): when the batch stops, closing the client ends it.
+        """
+        if future.status == "error":          # the task's exception, no fetch
+            return future.result()
+        fetch = asyncio.run_coroutine_threadsafe(
+            self.client.gather(future, asynchronous=True), self.client.loop.asyncio_loop)
         while True:
             try:
-                return future.result(timeout=max(self.grader.LOOK, 1.0))
+                return fetch.result(timeout=self.grader.LOOK)
             except TimeoutError:
-                if future.status == "error":
-                    raise
                 self.check()
 
     def check(self):
@@ -280,7 +287,7 @@ class _DropCancelled(logging.Filter):
 
     def filter(self, record):
         exc = record.exc_info[1] if record.exc_info else None
-        return not (isinstance(exc, TaskCancelled)
+        return not (isinstance(exc, asyncio.CancelledError)
                     or str(record.msg).startswith("Failed to reconnect to scheduler"))
 
 

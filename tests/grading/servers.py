@@ -6,6 +6,7 @@ sessions, and are stopped -- with everything they started -- by ``stop()``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -176,9 +177,23 @@ class DaskCluster:
         return "\n".join(f"--- {p.name}\n" + "\n".join(p.read_text().splitlines()[-lines:])
                          for p in self.logs if p.exists())
 
-    def stop(self):
-        """Stop the scheduler and workers; the pids of processes that had to be killed after."""
-        return _stop(self.processes, self.marker)
+    def stop(self, grace=30):
+        """Stop the workers, then the scheduler; the pids of processes that had to be killed after.
+
+        Workers first: a nanny that is restarting a killed worker waits for the new worker to
+        register, which it cannot do once the scheduler is gone (it retries for ever), and the
+        nanny's close waits for that start.
+        """
+        workers = self.processes[1:]
+        for process in workers:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for process in workers:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(max(0.1, deadline - time.monotonic()))
+        return _stop(self.processes, self.marker, grace=grace)
 
 
 def in_ci():
