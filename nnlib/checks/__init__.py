@@ -45,7 +45,9 @@ tamper-proofing, which lives in ``autograder/`` (grader-only, hidden tests).
 
 Modules, one concern each:
 
-- ``comparisons``    the public checks (check_array, check_scalar, check_shape);
+- ``comparisons``    the public checks of one value (check_array, check_scalar, check_shape);
+- ``cases``          ``check_cases``: one answer on several inputs, a cause named only when it
+                     reproduces the answer on every one, else the difference described;
 - ``misconceptions`` which known wrong variant an answer equals;
 - ``messages``       how values and a failure are written;
 - ``values``         reading an answer as numbers and comparing numbers;
@@ -74,12 +76,13 @@ AssertionError: Z is not right: its sign is flipped (it equals -1 times the expe
   Likely cause: a minus sign too many or too few — e.g. (d - y) instead of (y - d), or a gradient step taken uphill.
 """
 
+from .cases import check_cases
 from .calls import check_loops, earlier_answers, peak_memory, unchanged
 from .comparisons import check_array, check_scalar, check_shape
 from .forbidden import ForbiddenCall, forbid
 from .inputs import grading_rng
 from .traces import check_forward_trace, forward_trace
 
-__all__ = ["check_array", "check_scalar", "check_shape", "check_loops", "earlier_answers",
+__all__ = ["check_array", "check_scalar", "check_shape", "check_cases", "check_loops", "earlier_answers",
            "unchanged", "peak_memory", "forbid", "ForbiddenCall", "grading_rng",
            "check_forward_trace", "forward_trace"]
