@@ -402,6 +402,19 @@ def problems_format(nb):
     return problems
 
 
+def problems_control_characters(nb):
+    """No control characters in a cell but newlines (a TAB in markdown is usually LaTeX's
+    backslash-t-o that a Python string turned into a TAB: "z_i <TAB>o y_i" renders)."""
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        for n, line in enumerate(cell.source.split("\n"), 1):
+            bad = sorted({f"U+{ord(ch):04X}" for ch in line if ord(ch) < 32 or ord(ch) == 127})
+            if bad:
+                problems.append(f"{label(i, cell)} line {n}: control character {', '.join(bad)} "
+                                f"in {line.strip()[:60]!r}")
+    return problems
+
+
 def problems_outputs(nb):
     """Committed without outputs: no outputs, execution_count null."""
     return [f"{label(i, c)}: has {len(c.outputs)} output(s) / execution_count "
@@ -632,6 +645,7 @@ def problems_self_contained_tests(nb):
 CONVENTIONS = {
     "format": problems_format,
     "no_outputs": problems_outputs,
+    "control_characters": problems_control_characters,
     "grade_ids": problems_grade_ids,
     "test_cells": problems_test_cells,
     "solution_cells": problems_solution_cells,

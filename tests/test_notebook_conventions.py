@@ -73,6 +73,7 @@ def _break(nb, index, **changes):
      "outside a graded test cell"),
     ("no_sys_path", 1, {"source": "import sys\nsys.path.insert(0, '..')"}, "sys.path"),
     ("title", 0, {"source": "Tiny assignment without a heading"}, "# <title>"),
+    ("control_characters", 0, {"source": "# Tiny\n\nthe arrows $z_i \to y_i$"}, "U+0009"),
 ])
 def test_rule_fails_on_broken_cell(tiny, rule, index, changes, words):
     """Each rule reports the cell it finds broken."""

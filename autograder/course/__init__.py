@@ -30,6 +30,7 @@ as not graded; it never stops a command.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -81,6 +82,19 @@ def run_nbgrader(converter_class, cfg, failure):
         converter.start()
     except Exception as exc:
         raise CourseError(f"nbgrader {failure}: {exc}") from exc
+
+
+@contextlib.contextmanager
+def _one_transaction(gb):
+    """nbgrader's ``update_or_create_*`` commit as they go (a new submission first, with grades
+    of 0, then its scores): inside this block their commits only flush, so the caller's one
+    commit records a submission whole, and a reader (an export while autograde records) sees it
+    before or after, never in between."""
+    gb.db.commit = gb.db.flush          # an attribute of this session proxy only
+    try:
+        yield
+    finally:
+        del gb.db.commit
 
 
 class Course:
@@ -277,18 +291,19 @@ class Course:
         # cells without a grade (the job failed before them) are for a human to look at
         flagged = result.status in FLAGGED - {Status.MEMORY}
         try:
-            gb.update_or_create_student(student)
-            kwargs = {}
-            if job.timestamp:
-                kwargs["timestamp"] = job.timestamp
-            gb.update_or_create_submission(assignment, student, **kwargs)
-            notebook = gb.find_submission_notebook(assignment, assignment, student)
-            for grade in notebook.grades:
-                got = result.grades.get(grade.name)
-                grade.auto_score = got.auto_score if got else None
-                grade.needs_manual_grade = bool(got.needs_manual_grade) if got else flagged
-            for comment in notebook.comments:
-                comment.auto_comment = None
+            with _one_transaction(gb):
+                gb.update_or_create_student(student)
+                kwargs = {}
+                if job.timestamp:
+                    kwargs["timestamp"] = job.timestamp
+                gb.update_or_create_submission(assignment, student, **kwargs)
+                notebook = gb.find_submission_notebook(assignment, assignment, student)
+                for grade in notebook.grades:
+                    got = result.grades.get(grade.name)
+                    grade.auto_score = got.auto_score if got else None
+                    grade.needs_manual_grade = bool(got.needs_manual_grade) if got else flagged
+                for comment in notebook.comments:
+                    comment.auto_comment = None
             gb.db.commit()
         except BaseException:
             gb.db.rollback()        # nothing half-recorded; the next result starts clean

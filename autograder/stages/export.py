@@ -62,11 +62,15 @@ def rows(course):
     ``stale`` (no score), one that cannot be read is ``not graded`` with its path in the reason."""
     from nbgrader.api import Gradebook
 
+    # Results first, the gradebook after: autograde commits a submission's scores before it
+    # writes its result, so a result read here has its scores in the gradebook read next (an
+    # export taken while autograde records never pairs a new result with old scores).
+    states = [(student, assignment, course.state(student, assignment, stamp))
+              for student, assignment, stamp in course.submissions()]
     rows = []
     with Gradebook(course.db_url) as gb:
         known = scores(gb)
-        for student, assignment, stamp in course.submissions():
-            result, why = course.state(student, assignment, stamp)
+        for student, assignment, (result, why) in states:
             score, max_score = known.get((student, assignment), (None, None))
             if result is None:
                 status, reason, score = "not graded", why, None

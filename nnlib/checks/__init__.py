@@ -77,12 +77,12 @@ AssertionError: Z is not right: its sign is flipped (it equals -1 times the expe
 """
 
 from .cases import check_cases
-from .calls import check_loops, earlier_answers, peak_memory, unchanged
+from .calls import check_loops, earlier_answers, hint_if_failing, peak_memory, unchanged
 from .comparisons import check_array, check_scalar, check_shape
 from .forbidden import ForbiddenCall, forbid
 from .inputs import grading_rng
 from .traces import check_forward_trace, forward_trace
 
-__all__ = ["check_array", "check_scalar", "check_shape", "check_cases", "check_loops", "earlier_answers",
-           "unchanged", "peak_memory", "forbid", "ForbiddenCall", "grading_rng",
+__all__ = ["check_array", "check_scalar", "check_shape", "check_cases", "check_loops",
+           "earlier_answers", "hint_if_failing", "unchanged", "peak_memory", "forbid", "ForbiddenCall", "grading_rng",
            "check_forward_trace", "forward_trace"]

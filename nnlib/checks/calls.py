@@ -1,6 +1,7 @@
 """How a test cell calls the student's function: the earlier answers it relies on, the inputs
 it must leave alone, and the loops an exercise asks for.
 
+``hint_if_failing`` gives a "make exercise A pass first" hint only when exercise A fails.
 ``earlier_answers`` turns a crash inside an earlier exercise's function (a stub's bare
 ``NotImplementedError``, or any error) into a failure that names that exercise, instead of an
 empty error raised somewhere inside the function under test. ``unchanged`` fails an answer that
@@ -100,6 +101,31 @@ def _earlier_frame(tb, labels, error=None):
             found = code.co_name
         tb = tb.tb_next
     return found
+
+
+def hint_if_failing(check, hint):
+    """``hint`` when the earlier exercise's own check ``check()`` fails, else None.
+
+    A test that relies on an earlier answer may say "make exercise A's test pass first" -- but
+    only when exercise A is in fact wrong: said under a right exercise A, it sends the student to
+    fix what is not broken.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnlib.checks import check_scalar
+    >>> def square(x):
+    ...     return x * x
+    >>> hint_if_failing(lambda: check_scalar(square(3.0), 9.0), "fix square first") is None
+    True
+    >>> hint_if_failing(lambda: check_scalar(square(3.0) + 1, 9.0), "fix square first")
+    'fix square first'
+    """
+    try:
+        check()
+    except Exception:            # noqa: BLE001 - a crash of the earlier answer is a failure too
+        return hint
+    return None
 
 
 class unchanged:

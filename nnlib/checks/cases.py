@@ -51,6 +51,8 @@ class _Case:
     right: bool = False
     masks: dict = field(default_factory=dict)
     changed: list = field(default_factory=list)
+    raw: object = None                # what the answer returned
+    error: Exception | None = None    # ... or what it raised
 
 
 def _copy(value):
@@ -102,18 +104,29 @@ def _student_line(error):
     return found
 
 
-def _crash(name, label, error, args, names):
-    """The failure for an answer that raised instead of returning."""
+def _crash(name, case, cases, names, fitting):
+    """The failure for an answer that raised on ``case`` instead of returning."""
+    error = case.error
     kind = type(error).__name__
     text = str(error).strip()
     where = _student_line(error)
-    lines = [f"{name} raised {kind} on {label}" + (f": {text}" if text else
+    lines = [f"{name} is not right: it raised {kind} on {case.label}" + (f": {text}" if text else
              (" (no message: the exercise is not answered yet -- the stub is still there)"
               if _isinstance(error, NotImplementedError) else " (no message)") + ".")]
     if where and where[1]:
         lines.append(f"  your line {where[0]}: {where[1]}")
-    lines.append(f"  it was given {_shapes(args, names)}.")
-    cause = _crash_cause(error, text)
+    lines.append(f"  it was given {_shapes(case.args, names)}.")
+    others = [c for c in cases if c.error is None]
+    if others:
+        right = [c.label for c in others if c.right]
+        wrong = [c.label for c in others if not c.right]
+        lines.append("  On the other inputs it " + "; ".join(
+            part for part in (f"is right on {', '.join(right)}" if right else "",
+                              f"is wrong on {', '.join(wrong)}" if wrong else "") if part) + ".")
+    cause = _join_causes(fitting) if fitting else _crash_cause(error, text)
+    if fitting:
+        lines.append("  On every input it matches a common mistake (which raises on "
+                     f"{case.label} too).")
     if cause:
         lines.append(f"  Likely cause: {cause}")
     return _AssertionError("\n".join(lines))
@@ -147,14 +160,17 @@ class _Hypothesis:
     caller: bool = False              # one of the test's own variants
 
 
+_RAISES = object()                   # a hypothesis that raises on an input, as an answer can
+
+
 def _predictions(case, hypothesis):
     try:
         with np_errstate(all="ignore"):
             value = hypothesis.predict(case)
-    except Exception:                 # noqa: BLE001 - a hypothesis that does not apply here
-        return None
+    except Exception:                 # noqa: BLE001 - a mistake that crashes on this input
+        return _RAISES
     value = as_float(value) if value is not None else None
-    if value is not None and value.size == case.expected.size == 1:
+    if value is not None and case.expected is not None and value.size == case.expected.size == 1:
         value = value.reshape(case.expected.shape)
     return value
 
@@ -162,7 +178,9 @@ def _predictions(case, hypothesis):
 def _verdict(case, predicted, rtol, atol):
     """'fits' (reproduces the answer and differs from the right one), 'neutral' (this input
     cannot tell it from the right answer, and the answer is right) or 'contradicts'."""
-    if predicted is None or predicted.shape != case.got.shape:
+    if case.error is not None:        # the answer raised here: so must the mistake
+        return "neutral" if predicted is _RAISES else "contradicts"
+    if predicted is None or predicted is _RAISES or predicted.shape != case.got.shape:
         return "contradicts"
     if predicted.shape == case.expected.shape:
         vr, va = _variant_tolerance(case.expected, predicted, rtol, atol)
@@ -388,54 +406,39 @@ def check_cases(answer, reference, inputs, *, name, variants=None, where=None, r
     if len(inputs) < MIN_CASES:
         raise TypeError(f"check_cases: give at least {MIN_CASES} inputs, got {len(inputs)}")
     names = list(argnames) if argnames else _parameter_names(answer, reference)
-    cases = []
-    for label, args in inputs.items():
-        args = tuple(args) if _isinstance(args, (tuple, list)) else (args,)
-        given = _copy(args)
-        try:
-            with (within() if within else contextlib.nullcontext()):
-                got = answer(*given)
-        except _AssertionError:
-            raise                    # a check of its own (forbid, earlier_answers): a message
-        except Exception as error:   # noqa: BLE001 - every crash of the answer is a diagnosis
-            raise _crash(name, label, error, args, names) from None
-        changed = [names[i] if i < len(names) else f"argument {i + 1}"
-                   for i, (a, b) in enumerate(zip(args, given))
-                   if _isinstance(a, np_ndarray) and not np_array_equal(a, b, equal_nan=True)]
-        expected = as_float(reference(*_copy(args)))
-        if expected is None:
-            raise TypeError(f"check_cases: the reference gave a non-numeric value on {label}")
-        case = _Case(label, args, expected)
-        failure = _read(case, got, name, rtol, atol, hint, nonfinite, scalar)
-        if failure is not None:
-            raise failure
-        for mask_label, mask in (where or {}).items():
-            value = as_float(mask(*_copy(args)))
-            if value is not None:
-                case.masks[mask_label] = value.astype(bool)
-        case.right = case.got.shape == expected.shape and all_close(case.got, expected, rtol, atol)
-        case.changed = changed       # reported after the values, which speak first
-        cases.append(case)
-    wrong_cases = [c for c in cases if not c.right]
-    if not wrong_cases:
+    cases = [_run(answer, reference, label, args, names, within) for label, args in inputs.items()]
+    for case in cases:
+        if case.error is None:
+            failure = _read(case, case.raw, name, rtol, atol, hint, nonfinite, scalar)
+            if failure is not None:
+                raise failure
+            for mask_label, mask in (where or {}).items():
+                value = as_float(mask(*_copy(case.args)))
+                if value is not None:
+                    case.masks[mask_label] = value.astype(bool)
+            case.right = (case.got.shape == case.expected.shape
+                          and all_close(case.got, case.expected, rtol, atol))
+    crashed = [c for c in cases if c.error is not None]
+    wrong = [c for c in cases if c.error is None and not c.right]
+    if not crashed and not wrong:
         return None
-    first = wrong_cases[0]
     fitting = [h for h in _caller_hypotheses(variants) if _evidence(cases, h, rtol, atol)]
-    if not fitting:
+    if not fitting and not crashed:
         fitting = [h for h in _builtin_hypotheses(cases, names, batch_size)
                    if _evidence(cases, h, rtol, atol)]
-    tried = "; ".join(c.label for c in wrong_cases)
-    head = (f"it is wrong on {len(wrong_cases)} of {len(cases)} inputs tried: {tried}."
-            + ("" if len(wrong_cases) == len(cases) else
+    if crashed:
+        raise _crash(name, crashed[0], cases, names, fitting)
+    head = (f"it is wrong on {len(wrong)} of {len(cases)} inputs tried: "
+            + "; ".join(c.label for c in wrong) + "."
+            + ("" if len(wrong) == len(cases) else
                " It is right on: " + "; ".join(c.label for c in cases if c.right) + "."))
-    notes = []
+    first = wrong[0]
     if first.got.shape != first.expected.shape:
         summary, cause = match_shapes(first.got, first.expected, rtol, atol, None)
-        if fitting and fitting[0].caller:
+        if fitting:
             cause = _join_causes(fitting)
         raise wrong_answer(name, f"{head} On {first.label}: {summary}", first.expected,
                            first.got, cause=cause, hint=hint, extra=_changed_notes(cases))
-    cause = _join_causes(fitting)
     if fitting:
         summary = (fitting[0].summary if len(fitting) == 1 else
                    f"{len(fitting)} explanations reproduce the answer on every input.")
@@ -443,7 +446,8 @@ def check_cases(answer, reference, inputs, *, name, variants=None, where=None, r
     else:
         summary = ("No single cause fits every input tried; the difference is shown for "
                    f"{first.label}.")
-    for case in wrong_cases:
+    notes = []
+    for case in wrong:
         pattern = _pattern(case, rtol, atol)
         if case is first:
             if pattern:
@@ -452,8 +456,29 @@ def check_cases(answer, reference, inputs, *, name, variants=None, where=None, r
             notes.append(f"On {case.label}: " + _short(case) + (f" {pattern}" if pattern else ""))
     notes += _changed_notes(cases)
     raise wrong_answer(name, f"{head} {summary}", first.expected, first.got,
-                       error=max_error(first.got, first.expected), cause=cause, hint=hint,
-                       extra=notes)
+                       error=max_error(first.got, first.expected), cause=_join_causes(fitting),
+                       hint=hint, extra=notes)
+
+
+def _run(answer, reference, label, args, names, within):
+    """Call the answer on copies of one input's arguments: a case with its answer or its error."""
+    args = tuple(args) if _isinstance(args, (tuple, list)) else (args,)
+    given = _copy(args)
+    case = _Case(label, args, None)
+    try:
+        with (within() if within else contextlib.nullcontext()):
+            case.raw = answer(*given)
+    except _AssertionError:
+        raise                        # a check of its own (forbid, earlier_answers): a message
+    except Exception as error:       # noqa: BLE001 - every crash of the answer is a diagnosis
+        case.error = error
+    case.changed = [names[i] if i < len(names) else f"argument {i + 1}"
+                    for i, (a, b) in enumerate(zip(args, given))
+                    if _isinstance(a, np_ndarray) and not np_array_equal(a, b, equal_nan=True)]
+    case.expected = as_float(reference(*_copy(args)))
+    if case.expected is None:
+        raise TypeError(f"check_cases: the reference gave a non-numeric value on {label}")
+    return case
 
 
 def _join_causes(fitting):

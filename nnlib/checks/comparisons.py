@@ -10,9 +10,9 @@ from __future__ import annotations
 import builtins
 import math
 
-from .frozen import (np_any, np_argmax, np_asarray, np_bool, np_errstate, np_floor, np_generic,
-                     np_isclose, np_isfinite, np_isnan, np_ndarray, np_nonzero, np_trunc,
-                     np_unravel_index)
+from .frozen import (np_abs, np_any, np_argmax, np_asarray, np_bool, np_errstate, np_floor,
+                     np_generic, np_isclose, np_isfinite, np_isnan, np_ndarray, np_nonzero,
+                     np_trunc, np_unravel_index)
 from .messages import (OVERFLOW, format_index, format_number, max_error, no_return_message,
                        not_arraylike, shape_of, wrong_answer)
 from .misconceptions import match_shapes, match_values, same_values
@@ -128,7 +128,7 @@ def _truncation_failure(got, arr, exp, name, rtol, atol, hint):
 
 
 def check_array(got, expected, *, name="dW", rtol=1e-6, atol=1e-9, variants=None, hint=None,
-                nonfinite=None, batch_size=None):
+                nonfinite=None, batch_size=None, near_hint=None):
     """Check that ``got`` is a numpy array equal to ``expected`` (shape and values).
 
     Parameters
@@ -155,6 +155,10 @@ def check_array(got, expected, *, name="dW", rtol=1e-6, atol=1e-9, variants=None
         N, when the answer's rows are the N examples of a batch: an answer N or 1/N times the
         expected one is then named as a missing or extra 1/N. Without it no factor is blamed
         on the batch (the rows of a dW are neurons, not examples).
+    near_hint : str, optional
+        A hint given only when the answer is wrong but agrees with the expected value to at
+        least 3 significant digits in every entry (what a numerical estimate does), e.g. "write
+        the formula, not a finite difference".
 
     Returns
     -------
@@ -215,8 +219,44 @@ def check_array(got, expected, *, name="dW", rtol=1e-6, atol=1e-9, variants=None
         return None
     summary, cause = (match_values(got_arr, exp, rtol, atol, variants, n)
                       or (_differ_summary(got_arr, exp, rtol, atol, notes), None))
+    hint = _near(got_arr, exp, notes, hint, near_hint) if cause is None else hint
     raise wrong_answer(name, summary, exp, got_arr, error=max_error(got_arr, exp), cause=cause,
                        hint=hint, extra=notes)
+
+
+def agreeing_digits(got, expected):
+    """How many significant digits ``got`` shares with ``expected`` in its worst entry (0 to 16;
+    0 when an entry is off in its first digit, or where the expected value is 0 and got is not).
+
+    >>> import numpy as np
+    >>> agreeing_digits(np.array([1.00001, 2.0]), np.array([1.0, 2.0]))
+    5
+    >>> agreeing_digits(np.array([0.5]), np.array([1.0]))
+    0
+    """
+    with np_errstate(all="ignore"):
+        scale = np_abs(expected)
+        err = np_abs(got - expected)
+        if bool(np_any((scale == 0) & (err > 0))):
+            return 0
+        rel = err[scale > 0] / scale[scale > 0]
+    worst = float(rel.max()) if rel.size else 0.0
+    if not math.isfinite(worst):
+        return 0
+    if worst == 0.0:
+        return 16
+    return max(0, min(16, int(math.floor(-math.log10(worst) + 1e-6))))
+
+
+def _near(got, exp, notes, hint, near_hint):
+    """Note how close a wrong answer is, and give ``near_hint`` only when it is close."""
+    digits = agreeing_digits(got, exp)
+    if digits >= 3:
+        notes.append(f"Every entry agrees with the expected value to about {digits} significant "
+                     "digits, but not to the tolerance.")
+        if near_hint:
+            return f"{hint} {near_hint}" if hint else near_hint
+    return hint
 
 
 def _batch(batch_size, who):
@@ -262,7 +302,7 @@ def _differ_summary(got_arr, exp, rtol, atol, notes):
 
 
 def check_scalar(got, expected, *, name="loss", rtol=1e-6, atol=1e-9, variants=None, hint=None,
-                 batch_size=None, nonfinite=None):
+                 batch_size=None, nonfinite=None, near_hint=None):
     """Check that ``got`` is a single number equal to ``expected``.
 
     Python ints and floats, numpy scalars and 0-d arrays count as numbers; a list,
@@ -288,6 +328,8 @@ def check_scalar(got, expected, *, name="loss", rtol=1e-6, atol=1e-9, variants=N
         extra 1/N (a sum where the mean was meant, or the mean taken twice).
     nonfinite : str, optional
         The likely cause of a NaN or inf in this answer (see ``check_array``).
+    near_hint : str, optional
+        A hint given only when the answer is close (see ``check_array``).
 
     Returns
     -------
@@ -341,8 +383,10 @@ def check_scalar(got, expected, *, name="loss", rtol=1e-6, atol=1e-9, variants=N
     found = match_values(value, exp, rtol, atol, variants, n)
     summary, cause = found or (f"it differs from the expected value (tolerance rtol={rtol:g}, "
                                f"atol={atol:g}).", None)
+    notes = []
+    hint = _near(value, exp, notes, hint, near_hint) if cause is None else hint
     raise wrong_answer(name, summary, exp, value, error=max_error(value, exp), cause=cause,
-                       hint=hint)
+                       hint=hint, extra=notes)
 
 
 def _as_answer_number(got, exp, name, rtol, atol, hint, nonfinite=None):

@@ -146,11 +146,39 @@ def test_a_crash_names_the_input_the_line_and_the_shapes():
         return z
     text = fails(answer)
     line = answer.__code__.co_firstlineno + 1       # the line as the file (or cell) numbers it
-    assert "z raised ValueError on the first input" in text
+    assert "z is not right: it raised ValueError on the first input" in text
     assert f"your line {line}: z = y @ W + b" in text
     assert "W of shape (2, 3), b of shape (2,), y of shape (3,)" in text
     assert "inner dimensions of a matrix product" in text
     assert "Traceback" not in text
+
+
+def test_a_mistake_that_also_crashes_where_the_answer_crashes_is_named():
+    """W used transposed: wrong values on square layers, an error on the others -- as the
+    mistake itself does; named, with the crash shown."""
+    rng = np.random.default_rng(1)
+    inputs = {f"{n} x {m}": (rng.normal(size=(n, m)), rng.normal(size=n), rng.normal(size=m))
+              for n, m in [(2, 2), (3, 3), (3, 2)]}
+
+    def transposed(W, b, y):
+        return W.T @ y + b
+    with pytest.raises(AssertionError) as info:
+        check_cases(transposed, affine, inputs, name="z",
+                    variants={"W used in the notes' layout": transposed})
+    text = str(info.value)
+    assert "raised ValueError on 3 x 2" in text and "is wrong on 2 x 2, 3 x 3" in text
+    assert "Likely cause: W used in the notes' layout" in text
+
+
+def test_a_crash_on_one_input_says_how_the_others_went():
+    def answer(W, b, y):
+        if y[0] < 0:
+            raise IndexError("index 3 is out of bounds for axis 0 with size 3")
+        return W @ y + b
+    text = fails(answer)
+    assert "it raised IndexError on a second input" in text
+    assert "On the other inputs it is right on the first input" in text
+    assert "range() bounds" in text
 
 
 def test_an_unanswered_stub_says_so():

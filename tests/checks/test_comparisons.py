@@ -162,7 +162,8 @@ def test_checks_emit_no_warnings_on_overflowing_answers():
 def test_checks_package_exports_contract():
     """The public names are exactly the contract's."""
     from nnlib import checks
-    assert checks.__all__ == ["check_array", "check_scalar", "check_shape", "check_loops",
-                              "earlier_answers", "unchanged", "peak_memory", "forbid",
+    assert checks.__all__ == ["check_array", "check_scalar", "check_shape", "check_cases",
+                              "check_loops", "earlier_answers", "hint_if_failing", "unchanged",
+                              "peak_memory", "forbid",
                               "ForbiddenCall", "grading_rng", "check_forward_trace",
                               "forward_trace"]

@@ -10,6 +10,7 @@ of the run (processes, job, sandbox and zygote folders) is left a few seconds af
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -55,6 +56,17 @@ class Run:
         self.process = subprocess.Popen([sys.executable, "-m", "autograder", *argv, *common, *extra],
                                         env=dict(os.environ, **{name: value}),
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _RUNS.append(self)
+
+    def stop(self):
+        """Kill the run and whatever it started, if still running; close its pipes."""
+        if self.process.poll() is None:
+            self.process.kill()
+        for pid in self.left():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        if not hasattr(self, "out"):
+            self.out, self.err = self.process.communicate(timeout=60)
 
     def wait(self, timeout=300):
         self.out, self.err = self.process.communicate(timeout=timeout)
@@ -65,6 +77,17 @@ class Run:
 
     def left(self):
         return _processes_marked(self.marker.encode().decode())
+
+
+_RUNS = []
+
+
+@pytest.fixture(autouse=True)
+def _no_run_outlives_its_test():
+    """A test that fails while a run is going leaves no process (nor open pipe) to later tests."""
+    yield
+    while _RUNS:
+        _RUNS.pop().stop()
 
 
 def cli(root, *argv, db=None, timeout=300):
