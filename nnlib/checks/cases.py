@@ -370,8 +370,8 @@ def check_cases(answer, reference, inputs, *, name, variants=None, where=None, r
     rtol, atol : float
         Tolerances, as in ``check_array``.
     argnames : sequence of str, optional
-        The arguments' names in the message (default: ``answer``'s parameter names, when it has
-        them, else ``reference``'s).
+        The arguments' names in the message (default: ``reference``'s parameter names, else
+        ``answer``'s).
     batch_size : callable, optional
         ``lambda *args: N``, the number of examples of an input, when the answer's scale depends
         on it (a mean over the batch): an answer N or 1/N times the right one is then named.
@@ -405,7 +405,7 @@ def check_cases(answer, reference, inputs, *, name, variants=None, where=None, r
     __tracebackhide__ = True     # students see their line and the message, not ours
     if len(inputs) < MIN_CASES:
         raise TypeError(f"check_cases: give at least {MIN_CASES} inputs, got {len(inputs)}")
-    names = list(argnames) if argnames else _parameter_names(answer, reference)
+    names = list(argnames) if argnames else _parameter_names(reference, answer)
     cases = [_run(answer, reference, label, args, names, within) for label, args in inputs.items()]
     for case in cases:
         if case.error is None:
@@ -437,7 +437,7 @@ def check_cases(answer, reference, inputs, *, name, variants=None, where=None, r
         summary, cause = match_shapes(first.got, first.expected, rtol, atol, None)
         if fitting:
             cause = _join_causes(fitting)
-        raise wrong_answer(name, f"{head} On {first.label}: {summary}", first.expected,
+        raise wrong_answer(name, f"{head} On {first.label}, {summary}", first.expected,
                            first.got, cause=cause, hint=hint, extra=_changed_notes(cases))
     if fitting:
         summary = (fitting[0].summary if len(fitting) == 1 else
@@ -453,9 +453,10 @@ def check_cases(answer, reference, inputs, *, name, variants=None, where=None, r
             if pattern:
                 notes.append(f"Where: {pattern}")
         else:
-            notes.append(f"On {case.label}: " + _short(case) + (f" {pattern}" if pattern else ""))
+            notes.append(f"On {case.label}: " + _short(case)
+                         + (f" {_capital(pattern)}" if pattern else ""))
     notes += _changed_notes(cases)
-    raise wrong_answer(name, f"{head} {summary}", first.expected, first.got,
+    raise wrong_answer(name, f"{head} {_capital(summary)}", first.expected, first.got,
                        error=max_error(first.got, first.expected), cause=_join_causes(fitting),
                        hint=hint, extra=notes)
 
@@ -479,6 +480,10 @@ def _run(answer, reference, label, args, names, within):
     if case.expected is None:
         raise TypeError(f"check_cases: the reference gave a non-numeric value on {label}")
     return case
+
+
+def _capital(text):
+    return text[:1].upper() + text[1:]
 
 
 def _join_causes(fitting):
@@ -534,11 +539,15 @@ def _labelled(failure, label):
 
 
 def _parameter_names(*functions):
+    """The named parameters of the first function that has them (the reference first: it is the
+    test's own, the same wherever the test runs; the answer may be a proxy taking ``*args``)."""
     import inspect
     for function in functions:
         try:
-            return [p for p in inspect.signature(function).parameters]
+            parameters = inspect.signature(function).parameters.values()
         except (TypeError, ValueError):
             continue
+        named = [p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        if named:
+            return named
     return []
-

@@ -147,10 +147,12 @@ def check_array(got, expected, *, name="dW", rtol=1e-6, atol=1e-9, variants=None
         built-in variants.
     hint : str, optional
         One more sentence added to any failure message.
-    nonfinite : str, optional
+    nonfinite : str or callable, optional
         The likely cause of a NaN or inf in this answer, in the terms of the formula being
-        checked (e.g. "a softmax without its max shift"). Without it the message names no
-        particular function, only what produces NaN and inf.
+        checked (e.g. "a softmax without its max shift"); or a function of the boolean array
+        of where the answer is NaN or inf, returning that text (or None), for a test whose rows
+        tell the causes apart. Without it the message names no particular function, only what
+        produces NaN and inf.
     batch_size : int, optional
         N, when the answer's rows are the N examples of a batch: an answer N or 1/N times the
         expected one is then named as a missing or extra 1/N. Without it no factor is blamed
@@ -281,6 +283,8 @@ def _non_finite_failure(got_arr, exp, name, hint, notes, nonfinite=None):
     if got_arr.ndim:
         first = np_unravel_index(int(np_argmax(bad.reshape(-1))), got_arr.shape)
         where = f" (first at index {format_index(first)})"
+    if callable(nonfinite):            # the test reads where the NaN are: evidence for a cause
+        nonfinite = nonfinite(bad)
     return wrong_answer(name, f"it contains {what} in {count} of {got_arr.size} entries{where}.",
                         exp, got_arr, cause=nonfinite or OVERFLOW, hint=hint, extra=notes)
 

@@ -115,7 +115,7 @@ def test_an_input_returned_as_is_is_named():
     inputs = {"a": (np.array([1.0, -2.0, 3.0]),), "b": (np.array([0.5, 4.0, -1.0]),)}
     with pytest.raises(AssertionError) as info:
         check_cases(lambda z: z, lambda z: np.tanh(z), inputs, name="tanh(z)")
-    assert "it equals the argument z as it was given" in str(info.value)
+    assert "It equals the argument z as it was given" in str(info.value)
 
 
 def test_the_difference_is_located_by_the_tests_own_mask():
