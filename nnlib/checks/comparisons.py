@@ -254,8 +254,14 @@ def _near(got, exp, notes, hint, near_hint):
     """Note how close a wrong answer is, and give ``near_hint`` only when it is close."""
     digits = agreeing_digits(got, exp)
     if digits >= 3:
-        notes.append(f"Every entry agrees with the expected value to about {digits} significant "
-                     "digits, but not to the tolerance.")
+        if exp.size == 1:        # six digits would show the same number twice: show enough
+            shown = max(digits + 3, 7)
+            notes.append(f"It agrees with the expected value to about {digits} significant digits "
+                         f"(expected {float(exp.reshape(-1)[0]):.{shown}g}, got "
+                         f"{float(got.reshape(-1)[0]):.{shown}g}), but not to the tolerance.")
+        else:
+            notes.append(f"Every entry agrees with the expected value to about {digits} "
+                         "significant digits, but not to the tolerance.")
         if near_hint:
             return f"{hint} {near_hint}" if hint else near_hint
     return hint

@@ -144,6 +144,10 @@ ENTRIES = [
           sub=[("return np.array([du_dx * dp_du * dy_dp,", "return np.sum([du_dx * dp_du * dy_dp,")],
           names="single number"),
     # --- total_derivative
+    Entry("g-central-difference", "total_derivative", "test_total_derivative",
+          source="def total_derivative(x):\n    y = lambda t: t**2 * np.sin(t) + np.exp(np.sin(t))\n"
+                 "    h = 1e-5\n    return (y(x + h) - y(x - h)) / (2 * h)\n",
+          names="numerical estimate", not_names=("forgot the path", "MULTIPLIED", "path_products, which")),
     Entry("g-forgot-direct-path", "total_derivative", "test_total_derivative",
           sub=[(PATHS, "return float(np.sum(path_products(x)[:2]))")], names="forgot the path x → v → y"),
     Entry("g-forgot-first-path", "total_derivative", "test_total_derivative",

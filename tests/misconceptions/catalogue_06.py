@@ -63,6 +63,9 @@ ENTRIES = [
     # --- (d) accuracy
     Entry("d-argmax-axis0", "accuracy", "test_accuracy",
           sub=[("Y.argmax(axis=1) == D.argmax(axis=1)", "Y.argmax(axis=0) == D.argmax(axis=0)")], names="axis 0"),
+    Entry("d-mixed-axes", "accuracy", "test_accuracy",
+          sub=[("Y.argmax(axis=1) == D.argmax(axis=1)", "Y.argmax(axis=1) == D.argmax(axis=0)")],
+          names="targets per column", not_names=("error rate", "percentage")),
     Entry("d-against-one-hot", "accuracy", "test_accuracy",
           sub=[("Y.argmax(axis=1) == D.argmax(axis=1)", "Y.argmax(axis=1)[:, None] == D")], names="one-hot"),
     Entry("d-error-rate", "accuracy", "test_accuracy",
