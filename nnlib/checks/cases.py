@@ -24,10 +24,10 @@ from __future__ import annotations
 import builtins
 import contextlib
 import math
-import traceback
 from dataclasses import dataclass, field
 
 from .comparisons import _as_answer_array, _as_answer_number, _non_finite_failure
+from .crashes import crash_cause, student_line
 from .frozen import (np_all, np_any, np_array, np_array_equal, np_broadcast_to, np_errstate,
                      np_isclose, np_ndarray, np_nonzero)
 from .messages import format_array, max_error, shape_of, wrong_answer
@@ -82,39 +82,17 @@ def _shapes(args, names):
     return ", ".join(parts)
 
 
-def _student_line(error):
-    """(line number, text) of the innermost line of the student's own code in ``error``'s
-    traceback, or None.  A graded error carries the student's frames as data."""
-    remote = getattr(error, "remote_frames", None)
-    if _isinstance(remote, (list, tuple)) and remote:
-        own = [f for f in remote if f.get("student")] or [
-            f for f in remote if "site-packages" not in f.get("file", "")
-            and "/nnlib/" not in f.get("file", "")]
-        if own:
-            return own[-1].get("line", 0), own[-1].get("text", "")
-        return None
-    found = None
-    for frame in traceback.extract_tb(error.__traceback__):
-        name = frame.filename
-        if "site-packages" in name or "/nnlib/" in name or name.startswith("<frozen"):
-            continue
-        if name in (__file__, contextlib.__file__):
-            continue
-        found = (frame.lineno, (frame.line or "").strip())
-    return found
-
-
 def _crash(name, case, cases, names, fitting):
     """The failure for an answer that raised on ``case`` instead of returning."""
     error = case.error
     kind = type(error).__name__
     text = str(error).strip()
-    where = _student_line(error)
+    where = student_line(error)
     lines = [f"{name} is not right: it raised {kind} on {case.label}" + (f": {text}" if text else
              (" (no message: the exercise is not answered yet -- the stub is still there)"
               if _isinstance(error, NotImplementedError) else " (no message)") + ".")]
-    if where and where[1]:
-        lines.append(f"  your line {where[0]}: {where[1]}")
+    if where and where[2]:
+        lines.append(f"  your line {where[1]}: {where[2]}")
     lines.append(f"  it was given {_shapes(case.args, names)}.")
     others = [c for c in cases if c.error is None]
     if others:
@@ -123,29 +101,13 @@ def _crash(name, case, cases, names, fitting):
         lines.append("  On the other inputs it " + "; ".join(
             part for part in (f"is right on {', '.join(right)}" if right else "",
                               f"is wrong on {', '.join(wrong)}" if wrong else "") if part) + ".")
-    cause = _join_causes(fitting) if fitting else _crash_cause(error, text)
+    cause = _join_causes(fitting) if fitting else crash_cause(error, text)
     if fitting:
         lines.append("  On every input it matches a common mistake (which raises on "
                      f"{case.label} too).")
     if cause:
         lines.append(f"  Likely cause: {cause}")
     return _AssertionError("\n".join(lines))
-
-
-def _crash_cause(error, text):
-    """What an exception of this kind and text says about the code (only what it says)."""
-    if "matmul" in text or "shapes" in text and "not aligned" in text:
-        return ("the inner dimensions of a matrix product do not match: print the shapes of both "
-                "operands (A @ B needs A.shape[-1] == B.shape[0]); a transpose is missing or "
-                "one too many.")
-    if "broadcast" in text:
-        return ("two arrays of incompatible shapes met in an elementwise operation: print their "
-                "shapes; a (n,) array lines up with the LAST axis, a column needs shape (n, 1).")
-    if _isinstance(error, AttributeError) and "NoneType" in text:
-        return "a value your code uses is None: a function (or a cache) that returned nothing."
-    if _isinstance(error, IndexError):
-        return "an index runs past the end of an axis: check the range() bounds against .shape."
-    return None
 
 
 # ------------------------------------------------------------------------------ hypotheses
@@ -421,7 +383,15 @@ def check_cases(answer, reference, inputs, *, name, variants=None, where=None, r
     crashed = [c for c in cases if c.error is not None]
     wrong = [c for c in cases if c.error is None and not c.right]
     if not crashed and not wrong:
-        return None
+        changed = [c for c in cases if c.changed]
+        if not changed:
+            return None
+        raise _AssertionError(
+            f"{name} is not right: its values are right, but it changed its argument"
+            f"{'s' if len(changed[0].changed) > 1 else ''} {', '.join(changed[0].changed)} in place "
+            f"(on {changed[0].label}). An answer must not modify the arrays it is given: the caller "
+            "still needs them. Compute into a new array (Z = Z - m, not Z -= m; np.array(Z, "
+            "dtype=float) makes a copy, np.asarray does not when Z is already float).")
     fitting = [h for h in _caller_hypotheses(variants) if _evidence(cases, h, rtol, atol)]
     if not fitting and not crashed:
         fitting = [h for h in _builtin_hypotheses(cases, names, batch_size)
@@ -466,13 +436,13 @@ def _run(answer, reference, label, args, names, within):
     args = tuple(args) if _isinstance(args, (tuple, list)) else (args,)
     given = _copy(args)
     case = _Case(label, args, None)
-    try:
-        with (within() if within else contextlib.nullcontext()):
+    with (within() if within else contextlib.nullcontext()):
+        try:                         # caught inside the block: the crash is reasoned about here
             case.raw = answer(*given)
-    except _AssertionError:
-        raise                        # a check of its own (forbid, earlier_answers): a message
-    except Exception as error:       # noqa: BLE001 - every crash of the answer is a diagnosis
-        case.error = error
+        except _AssertionError:
+            raise                    # a check of its own (forbid, earlier_answers): a message
+        except Exception as error:   # noqa: BLE001 - every crash of the answer is a diagnosis
+            case.error = error
     case.changed = [names[i] if i < len(names) else f"argument {i + 1}"
                     for i, (a, b) in enumerate(zip(args, given))
                     if _isinstance(a, np_ndarray) and not np_array_equal(a, b, equal_nan=True)]

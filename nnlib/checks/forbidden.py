@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import sys
 import types
+
+from .crashes import crash_message
 
 _isinstance = builtins.isinstance
 
@@ -185,6 +188,11 @@ class forbid:
     Everything is restored on exit, also after an exception; nesting (even of the
     same target, even the same ``forbid`` object) is fine.
 
+    An error the student's code raises inside the block (a shape error, an attribute read
+    before it was set) leaves it as one ``AssertionError`` that names the student's function,
+    line and what the error says (:mod:`nnlib.checks.crashes`), never a bare traceback through
+    the test; an error of the test's own code in the block is left as it is.
+
     Parameters
     ----------
     *targets : class, function, method or str
@@ -239,6 +247,7 @@ class forbid:
         self._reason = reason
         self._custom = message
         self._stack = []
+        self._callers = []
 
     def _wording(self, short, full):
         return _message(short, full, self._reason, self._custom)
@@ -315,6 +324,7 @@ class forbid:
             self._undo(undo)
             raise
         self._stack.append(undo)
+        self._callers.append(sys._getframe(1).f_code)      # the test's own code: not the answer
         _ACTIVE.append(self)
         return self
 
@@ -388,10 +398,17 @@ class forbid:
 
     def __exit__(self, exc_type, exc, tb):
         self._undo(self._stack.pop())
+        caller = self._callers.pop()
         if self in _ACTIVE:
             _ACTIVE.reverse()
             _ACTIVE.remove(self)          # the innermost entry of this object
             _ACTIVE.reverse()
+        if _isinstance(exc, Exception) and not _isinstance(exc, AssertionError):
+            # the answer crashed inside the block: one message naming the student's line, not a
+            # traceback through the test (an error of the test's own code is left as it is)
+            text = crash_message(exc, skip=(caller,))
+            if text is not None:
+                raise AssertionError(text) from None
         return False
 
 

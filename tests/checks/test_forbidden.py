@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+import nnlib
 from nnlib.checks import ForbiddenCall, check_shape, forbid
 
 class Base:
@@ -230,3 +231,24 @@ def test_forbidden_call_is_a_named_assertion_error():
             double(1)
     assert isinstance(info.value, AssertionError)
     assert "double" in str(info.value)
+
+
+def test_an_answer_that_crashes_in_the_block_gets_one_message_naming_its_line():
+    """A crash of the student's code inside forbid: its function, line and a cause, no traceback."""
+
+    def affine(W, b, y):
+        return y @ W + b             # the inner dimensions do not match
+
+    with pytest.raises(AssertionError) as info:
+        with forbid(nnlib.Linear):
+            affine(np.zeros((2, 3)), np.zeros(2), np.zeros(3))
+    text = str(info.value)
+    assert text.startswith("your affine raised ValueError: matmul")
+    assert "at your line" in text and "return y @ W + b" in text
+    assert "inner dimensions of a matrix product" in text
+
+
+def test_an_error_of_the_tests_own_code_in_the_block_is_left_as_it_is():
+    with pytest.raises(ZeroDivisionError):
+        with forbid(nnlib.Linear):
+            1 / 0
