@@ -11,11 +11,12 @@ import builtins
 import math
 
 from .frozen import (np_abs, np_any, np_argmax, np_asarray, np_bool, np_errstate, np_floor,
-                     np_generic, np_isclose, np_isfinite, np_isnan, np_ndarray, np_nonzero,
-                     np_trunc, np_unravel_index)
+                     np_generic, np_isclose, np_isfinite, np_isnan, np_ndarray, np_trunc,
+                     np_unravel_index)
 from .messages import (OVERFLOW, format_index, format_number, max_error, no_return_message,
                        not_arraylike, shape_of, wrong_answer)
 from .misconceptions import match_shapes, match_values, same_values
+from .patterns import where_wrong
 from .values import all_close, as_float
 
 _isinstance = builtins.isinstance
@@ -296,18 +297,15 @@ def _non_finite_failure(got_arr, exp, name, hint, notes, nonfinite=None):
 
 
 def _differ_summary(got_arr, exp, rtol, atol, notes):
-    """'k of n entries differ'; adds a note to ``notes`` when only some rows or columns do."""
+    """'k of n entries differ'; adds where they are to ``notes`` when it is a pattern."""
     with np_errstate(all="ignore"):
         wrong = ~np_isclose(got_arr, exp, rtol=rtol, atol=atol, equal_nan=True)
-    n_wrong = int(wrong.sum())
-    if exp.ndim == 2 and n_wrong:
-        rows = sorted({int(i) for i in np_nonzero(wrong)[0]})
-        cols = sorted({int(j) for j in np_nonzero(wrong)[1]})
-        if len(rows) < exp.shape[0]:
-            notes.append(f"Only rows {rows} are wrong; the others are right.")
-        elif len(cols) < exp.shape[1]:
-            notes.append(f"Only columns {cols} are wrong; the others are right.")
-    return (f"{n_wrong} of {exp.size} entries differ from the expected values "
+    # a near miss (every entry right to 3 digits or more) is noise, whatever entries it hits
+    near = agreeing_digits(got_arr, exp) >= 3
+    pattern = where_wrong(got_arr, exp, rtol, atol) if exp.ndim and not near else ""
+    if pattern and not pattern.endswith("entries are wrong."):
+        notes.append(pattern[:1].upper() + pattern[1:])
+    return (f"{int(wrong.sum())} of {exp.size} entries differ from the expected values "
             f"(tolerance rtol={rtol:g}, atol={atol:g}).")
 
 
