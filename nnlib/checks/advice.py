@@ -73,16 +73,18 @@ def training_advice(losses, *, initial_loss, train_accuracy, test_accuracy, lrs,
                 f"{max(losses):.4f}, last {last:.4f}): the steps overshoot, a learning rate too large "
                 f"(lr = {_g(peak)}); or a gradient bug (check the tests above).")
     compare = f" ({reference[0]} adds up to {_g(reference[1])})"
-    if last >= _LEARNED * initial_loss:
-        moved = (f"the training loss barely moved ({_g(initial_loss)} before training, {_g(last)} "
-                 f"after {E} epoch{'s' if E != 1 else ''})")
-        if budget < 0.1 * reference[1]:
-            one = (f" (batch_size {batch_size} >= the {n_train} training examples: one update "
-                   f"per epoch)" if batch_size >= n_train else "")
-            return (f"{moved}: the run had too little descent -- {updates} updates{one} whose step "
-                    f"sizes add up to {_g(budget)}{compare}: use a larger lr (now at most "
-                    f"{_g(peak)}), a smaller batch (more updates per epoch) or train longer (more "
-                    f"epochs).")
+    barely = last >= _LEARNED * initial_loss
+    moved = (f"the training loss barely moved ({_g(initial_loss)} before training, {_g(last)} "
+             f"after {E} epoch{'s' if E != 1 else ''})" if barely else
+             f"the training loss fell from {_g(initial_loss)} to {_g(last)} in {E} epochs")
+    if budget < 0.1 * reference[1]:
+        one = (f" (batch_size {batch_size} >= the {n_train} training examples: one update "
+               f"per epoch)" if batch_size >= n_train else "")
+        return (f"{moved}: the run had too little descent -- {updates} updates{one} whose step "
+                f"sizes add up to {_g(budget)}{compare}: use a larger lr (now at most "
+                f"{_g(peak)}), a smaller batch (more updates per epoch) or train longer (more "
+                f"epochs).")
+    if barely:
         if hidden < 10:
             return (f"{moved} although its steps add up to {_g(budget)}{compare}: with {hidden} "
                     f"hidden unit{'s' if hidden != 1 else ''} the network cannot tell ten classes "

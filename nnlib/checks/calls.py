@@ -66,10 +66,16 @@ class earlier_answers:
         what = (f"{kind.__name__}: {text}" if text else
                 f"{kind.__name__} (no message" + (": the exercise is not answered yet — the "
                 "stub is still there)" if issubclass(kind, NotImplementedError) else ")"))
+        if issubclass(kind, NotImplementedError) and not text:
+            advice = f"Answer {self.labels[name]} first; its own test shows what is wrong there."
+        else:
+            # the earlier answer may be right and called with what it does not take
+            advice = (f"Either {self.labels[name]} is not right yet (its own test says so), or "
+                      f"your code calls {name} with arguments it does not take: compare what you "
+                      f"pass it with its docstring.")
         raise _AssertionError(
             f"this test could not check your answer: it calls your {name} from "
-            f"{self.labels[name]}, which raised {what}. Answer {self.labels[name]} first; its own "
-            f"test shows what is wrong there.") from error
+            f"{self.labels[name]}, which raised {what}. {advice}") from error
 
 
 def _is_check(error):

@@ -32,8 +32,8 @@ from .crashes import crash_cause, student_line
 from .patterns import where_wrong
 from .frozen import np_array, np_array_equal, np_broadcast_to, np_errstate, np_ndarray
 from .messages import format_array, max_error, shape_of, wrong_answer
-from .misconceptions import (_explain_scale, _matches, _scale_of, _SIMPLE_FACTORS,
-                             _variant_tolerance, match_shapes)
+from .misconceptions import (_LOG_FACTORS, _SIMPLE_FACTORS, ZEROS, _explain_scale, _log_base,
+                             _matches, _scale_of, _variant_tolerance, match_shapes)
 from .values import all_close, as_float
 
 _AssertionError = builtins.AssertionError
@@ -175,8 +175,7 @@ def _builtin_hypotheses(cases, names, batch):
                     "gradient step taken uphill.", lambda c: -c.expected),
         _Hypothesis("zeros", "it is all zeros on every input." if exp.size > 1 else
                     "it is 0 on every input.",
-                    "the result was never filled in or accumulated (np.zeros(...) returned as "
-                    "is), or everything was multiplied by a zero.",
+                    ZEROS,
                     lambda c: np_broadcast_to(0.0, c.expected.shape)),
     ]
     if exp.ndim == 2:
@@ -232,7 +231,7 @@ def _factor_hypotheses(cases, batch):
         fitted = _scale_of(first.got, first.expected)
         candidates = [fitted] if fitted is not None and math.isfinite(fitted) else []
     else:
-        candidates = [s * c for c in _SIMPLE_FACTORS for s in (1.0, -1.0)]
+        candidates = [s * c for c in _SIMPLE_FACTORS + _LOG_FACTORS for s in (1.0, -1.0)]
     for c in candidates:
         if abs(c) <= 1e-12 or math.isclose(c, 1.0, rel_tol=1e-4) or math.isclose(c, -1.0,
                                                                                   rel_tol=1e-4):
@@ -255,8 +254,10 @@ def _factor_hypotheses(cases, batch):
 
 
 def _named_factor(c):
-    """True for a factor that is a lead by itself (±2, ±1/2, ±3, ±1/3, ±4, ±1/4)."""
-    return any(math.isclose(abs(c), f, rel_tol=1e-6) for f in _SIMPLE_FACTORS)
+    """True for a factor that is a lead by itself (±2, ±1/2, ±3, ±1/3, ±4, ±1/4, a change of
+    logarithm base)."""
+    return (any(math.isclose(abs(c), f, rel_tol=1e-6) for f in _SIMPLE_FACTORS)
+            or _log_base(c) is not None)
 
 
 # ----------------------------------------------------------------------------- description

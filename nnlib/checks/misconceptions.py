@@ -28,6 +28,14 @@ _DISTINCT = 100.0
 # multiples of each other, so "c = 1.3" says nothing; a 2 (a square's derivative), an N
 # (a sum instead of a mean) or a small whole count is a lead.
 _SIMPLE_FACTORS = (2.0, 0.5, 3.0, 1 / 3, 4.0, 0.25)
+# ... and the change of a logarithm's base, which scales a log by exactly these numbers
+_LOG_FACTORS = (1 / math.log(10), math.log(10), 1 / math.log(2), math.log(2))
+
+
+# what an answer that is all zeros says -- several mechanisms, so all of them
+ZEROS = ("nothing reached the result: it was never filled in or accumulated (np.zeros(...) "
+         "returned as is), everything was multiplied by a zero, two terms that should add "
+         "cancelled (a sign), or an integer division (//, or int()) rounded it down.")
 
 
 def _largest(a):
@@ -107,12 +115,14 @@ def _explain_scale(c, expected, n=None):
                  f"or extra 1/N — the loss is the MEAN over the batch (so its gradient "
                  f"carries a factor 1/N): divide by N once, not zero or two times.")
     elif math.isclose(abs(c), 2, rel_tol=1e-6) or math.isclose(abs(c), 0.5, rel_tol=1e-6):
-        cause = ("a factor of 2 usually comes from a square: d/dy (y - d)^2 = 2 (y - d); "
-                 "check whether your formula has (or lost) the 2, or a 1/2 that is not in "
-                 "this loss.")
+        cause = ("a factor 2 too many or too few, the same in every entry: compare the 2s of "
+                 "your formula with the right one's (the 2 of a square's derivative, as in "
+                 "d(x²)/dx = 2x, or a term counted twice or halved).")
         if n == 2:
             cause += (" With N = 2 examples it may also be a missing or extra 1/N (the loss "
                       "is the mean over the batch).")
+    elif _log_base(c):
+        cause = _log_base(c)
     elif expected.size == 1:
         k = round(abs(c)) if abs(c) > 1 else round(1 / abs(c))
         cause = (f"a factor of {k} too many or too few: a term counted {k} times instead "
@@ -126,6 +136,18 @@ def _explain_scale(c, expected, n=None):
     if c < 0:
         cause += " The factor is negative, so the sign is flipped as well."
     return text, cause
+
+
+def _log_base(c):
+    """The cause of a factor that is a change of logarithm base (1/ln 10, ln 10, 1/ln 2, ln 2)."""
+    for value, name, text in ((1 / math.log(10), "1/ln 10", "log10 where the natural log is meant"),
+                              (math.log(10), "ln 10", "the natural log where log10 is meant"),
+                              (1 / math.log(2), "1/ln 2", "log2 where the natural log is meant"),
+                              (math.log(2), "ln 2", "the natural log where log2 is meant")):
+        if math.isclose(abs(c), value, rel_tol=1e-6):
+            return (f"c = {format_number(abs(c))} = {name}, the factor between two logarithms: "
+                    f"a {text} (log10(x) = ln(x) / ln 10; np.log is the natural log).")
+    return None
 
 
 def _scale_of(got, expected):
@@ -151,7 +173,7 @@ def _candidate_factors(got, expected, n):
                 or math.isclose(c, 1.0, rel_tol=1e-4)):
             return []
         return [c]
-    simple = ((float(n), 1 / n) if n and n > 2 else ()) + _SIMPLE_FACTORS
+    simple = ((float(n), 1 / n) if n and n > 2 else ()) + _SIMPLE_FACTORS + _LOG_FACTORS
     return [sign * c for c in simple for sign in (1.0, -1.0)]
 
 
@@ -192,10 +214,7 @@ def _sign_transpose_or_zeros(got, expected, rtol, atol):
                 "(dW like W: dZ.T @ Y, not Y.T @ dZ).")
     zeros = np_broadcast_to(0.0, expected.shape)
     if _matches(got, zeros, expected, rtol, atol):
-        return ("it is 0." if got.size == 1 else "it is all zeros.",
-                "the result was never filled in or accumulated (np.zeros(...) returned as is), "
-                "or everything was multiplied by a zero (e.g. a derivative evaluated at the "
-                "wrong point).")
+        return ("it is 0." if got.size == 1 else "it is all zeros.", ZEROS)
     return None
 
 
@@ -302,10 +321,16 @@ def match_shapes(got, expected, rtol, atol, variants):
                 "W of shape (out_features, in_features)); compare each factor's shape.")
     if got.size == expected.size:
         if same_values(got.reshape(es), expected, rtol, atol):
+            lost_one = (tuple(d for d in gs if d != 1) == tuple(d for d in es if d != 1)
+                        and got.ndim < expected.ndim)
             return (f"its shape is {gs}, expected {es}: the values are right but arranged in "
                     "the wrong shape.",
                     "a reduction lost a dimension: use keepdims=True (e.g. "
-                    "z.sum(axis=1, keepdims=True)), or reshape to the expected shape.")
+                    "z.sum(axis=1, keepdims=True)), or reshape to the expected shape."
+                    if lost_one else
+                    "the entries were computed in another layout (flattened by ravel/flatten or "
+                    "a loop over all entries, or reshaped): return an array of the expected shape "
+                    f"{es}, e.g. the result of array operations on the input, or .reshape{es}.")
     n = expected.size
     if got.ndim == 2 and gs == (n, n) and n > 1 and (expected.ndim == 1 or 1 in es):
         return (f"its shape is {gs}, expected {es}: a ({n},) array met a ({n}, 1) array and "

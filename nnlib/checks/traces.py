@@ -101,6 +101,13 @@ def check_forward_trace(got, layers, expected, label, *, batch=False):
             f"{type(got).__name__}" + (f" of length {len(got)}" if listed else "")
             + f". End with: return {zs_name}, {ys_name}")
     zs, ys = got
+    for found, names, symbol in ((zs, zs_name, z), (ys, ys_name, y)):
+        if _isinstance(found, (list, tuple)) and len(found) == len(expected_zs) + 1:
+            raise _AssertionError(
+                f"{label}: {names} has {len(found)} entries for a network of {len(expected_zs)} "
+                f"layers, one too many: does it start with the input {y}^(0) = x? {names}[k-1] "
+                f"must be {symbol}^(k), the {'pre-activation' if symbol == z else 'output'} of "
+                f"layer k (append after computing each layer).")
     check_scalar(len(zs), len(expected_zs), name=f"{label}: len({zs_name}), one {z}^(k) per layer")
     check_scalar(len(ys), len(expected_ys), name=f"{label}: len({ys_name}), one {y}^(k) per layer")
     for k, (W, b, f) in enumerate(layers):

@@ -73,3 +73,10 @@ def test_capacity_is_named_only_for_an_early_plateau_with_low_training_accuracy(
 def test_otherwise_no_single_cause():
     text = advice([1.6, 1.0, 0.6, 0.45, 0.42, 0.4, 0.39, 0.39], train=0.98, test=0.96)
     assert text.startswith("no single cause shows in the curve")
+
+
+def test_a_run_that_learned_a_little_with_tiny_steps_had_too_little_descent():
+    lrs = [1e-3 * 0.5 * (1 + math.cos(math.pi * e / 30)) for e in range(30)]
+    text = advice([2.39 - 0.019 * e for e in range(30)], lrs=lrs, batch_size=32, train=0.63, test=0.61,
+                  initial=2.49)
+    assert text.startswith("the training loss fell from 2.49 to") and "too little descent" in text

@@ -212,3 +212,28 @@ def test_exact_structural_mistakes_on_two_by_two_are_still_named():
 def test_all_zeros_is_named():
     """An all-zero answer is explained as never filled in."""
     assert "all zeros" in message(check_array, np.zeros_like(X), X, name="dW")
+
+
+def test_a_factor_of_one_over_ln_10_is_a_change_of_logarithm():
+    expected = np.array([0.2, 0.5, 1.5, 3.0])
+    text = message(check_array, expected / np.log(10), expected, name="dL")
+    assert "1/ln 10" in text and "log10 where the natural log is meant" in text
+
+
+def test_a_factor_of_two_names_no_single_source():
+    expected = np.array([0.2, -0.5, 1.5, 3.0])
+    text = message(check_array, 2 * expected, expected, name="dy")
+    assert "factor 2 too many or too few" in text and "this loss" not in text
+
+
+def test_a_flattened_answer_is_not_blamed_on_a_reduction():
+    expected = np.arange(6.0).reshape(2, 3)
+    text = message(check_array, expected.ravel(), expected, name="f'(X)")
+    assert "keepdims" not in text and "flattened" in text
+    column = np.arange(3.0).reshape(3, 1)
+    assert "keepdims" in message(check_array, column.ravel(), column, name="s")
+
+
+def test_all_zeros_lists_every_mechanism_not_one():
+    text = message(check_scalar, 0, 0.75, name="accuracy")
+    assert "integer division" in text and "never filled in" in text

@@ -108,3 +108,14 @@ def test_one_z_per_layer():
     zs, ys = forward_trace(MODULES, x)
     text = message(check_forward_trace, (zs[:1], ys[:1]), LAYERS, (zs, ys), "net")
     assert "net: len(zs), one z^(k) per layer" in text
+
+
+def test_a_trace_that_starts_with_the_input_says_so():
+    import numpy as np
+    import pytest
+    from nnlib.checks import check_forward_trace
+    W, b, relu = np.array([[1.0, -1.0]]), np.array([0.0]), lambda z: np.maximum(z, 0.0)
+    right = ([np.array([-1.0])], [np.array([0.0])])
+    with pytest.raises(AssertionError, match="one too many: does it start with the input y"):
+        check_forward_trace(([np.array([-1.0])], [np.array([1.0, 2.0]), np.array([0.0])]),
+                            [(W, b, relu)], right, "tiny network")
