@@ -16,7 +16,7 @@ from .frozen import (np_abs, np_any, np_argmax, np_asarray, np_bool, np_errstate
 from .messages import (OVERFLOW, format_index, format_number, max_error, no_return_message,
                        not_arraylike, shape_of, wrong_answer)
 from .misconceptions import match_shapes, match_values, same_values
-from .patterns import where_wrong
+from .patterns import repeated_values, where_wrong
 from .values import all_close, as_float
 
 _isinstance = builtins.isinstance
@@ -305,6 +305,9 @@ def _differ_summary(got_arr, exp, rtol, atol, notes):
     pattern = where_wrong(got_arr, exp, rtol, atol) if exp.ndim and not near else ""
     if pattern and not pattern.endswith("entries are wrong."):
         notes.append(pattern[:1].upper() + pattern[1:])
+    repeated = repeated_values(got_arr, exp) if not near else ""
+    if repeated:
+        notes.append(repeated)
     return (f"{int(wrong.sum())} of {exp.size} entries differ from the expected values "
             f"(tolerance rtol={rtol:g}, atol={atol:g}).")
 

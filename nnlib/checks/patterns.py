@@ -61,3 +61,33 @@ def where_wrong(got, expected, rtol, atol, masks=None):
         if len(cols) < m:
             return f"only columns {cols} have wrong entries; the others are right."
     return f"{count} of {size} entries are wrong."
+
+
+def repeated_values(got, expected):
+    """A sentence when ``got`` repeats one number where ``expected`` does not (a single number
+    broadcast where an array belongs), else ''.
+
+    >>> import numpy as np
+    >>> repeated_values(np.array([[1.0, 5, 5], [5, 2, 5], [5, 5, 3]]),
+    ...                 np.array([[1.0, 3, 4], [4, 2, 3], [2, 1, 3]]))
+    'Every entry off the diagonal is the same number, 5, where the expected ones differ: a single number was broadcast where an array belongs (a dot product where an outer product was meant?).'
+    """
+    from .messages import format_number
+    if got.ndim != 2 or got.shape != expected.shape or got.size < 4:
+        return ""
+    n, m = got.shape
+
+    def same(values):
+        return values.size > 1 and bool(np_all(np_isclose(values, values.reshape(-1)[0], rtol=1e-9,
+                                                         atol=1e-12)))
+    tail = ("a single number was broadcast where an array belongs (a dot product where an outer "
+            "product was meant?).")
+    if same(got) and not same(expected):
+        return (f"Every entry is the same number, {format_number(got.reshape(-1)[0])}, where the "
+                f"expected ones differ: {tail}")
+    if n == m and n > 2:
+        off = ~np_array([[i == j for j in range(m)] for i in range(n)])
+        if same(got[off]) and not same(expected[off]):
+            return (f"Every entry off the diagonal is the same number, "
+                    f"{format_number(got[off][0])}, where the expected ones differ: {tail}")
+    return ""

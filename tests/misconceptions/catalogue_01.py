@@ -61,6 +61,9 @@ ENTRIES = [
           sub=[(FIT + "\n    return float(slope)", "return np.polyfit(np.log10(hs), np.log10(errors), 1)")],
           names="single number"),
     # --- best_step
+    Entry("d-sorts-hs-only", "best_step", "test_best_step",
+          source="def best_step(hs, errors):\n    return float(np.sort(hs)[np.argmin(errors)])\n",
+          names="sorted hs but not the errors", not_names=("you returned the INDEX", "LARGEST")),
     Entry("d-smallest-error", "best_step", "test_best_step",
           sub=[(BEST, "return float(np.min(errors))")], names="smallest ERROR"),
     Entry("d-smallest-step", "best_step", "test_best_step",

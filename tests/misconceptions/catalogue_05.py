@@ -53,6 +53,12 @@ ENTRIES = [
           names="Jacobian"),
     Entry("c-no-keepdims", "softmax_backward", "test_softmax_backward",
           sub=[(VJP, "return Y * (dY - (dY * Y).sum(axis=1))")], names="broadcast"),
+    Entry("c-unweighted-sum", "softmax_backward", "test_softmax_backward",
+          sub=[(VJP, "return Y * (dY - dY.sum(axis=1, keepdims=True))")], names="not weighted",
+          not_names=("only the diagonal", "wrong axis")),
+    Entry("d-targets-as-labels", "softmax_cross_entropy_grad", "test_softmax_cross_entropy_grad",
+          sub=[(FUSED, "return (stable_softmax(Z) - np.eye(Z.shape[1])[D.argmax(axis=1)]) / Z.shape[0]")],
+          names="turned into labels", not_names=("1/N", "sign")),
     Entry("c-sign", "softmax_backward", "test_softmax_backward",
           sub=[(VJP, "return Y * ((dY * Y).sum(axis=1, keepdims=True) - dY)")], names="sign"),
     # --- (d) softmax_cross_entropy_grad

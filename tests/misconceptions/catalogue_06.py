@@ -25,6 +25,12 @@ ENTRIES = [
           sub=[("L = float(-np.mean(D * np.log(Y) + (1.0 - D) * np.log(1.0 - Y)))",
                 "L = -(D * np.log(Y) + (1.0 - D) * np.log(1.0 - Y))")], names="MEAN of your 4 values"),
     # --- (b) backward
+    Entry("b-extra-output-slope", "backward", "test_backward",
+          sub=[('dZ2 = (cache["Y"] - D) / N', 'dZ2 = (cache["Y"] - D) / N * cache["Y"] * (1 - cache["Y"])')],
+          names="slope Y(1 − Y) once more", not_names=("1/N", "wrong axis")),
+    Entry("b-w2-transposed-down", "backward", "test_backward",
+          sub=[('dY1 = dZ2 @ params["W2"]', 'dY1 = dZ2 @ params["W2"].T')],
+          names="W2 transposed", not_names=("ReLU's derivative", "1/N")),
     Entry("b-no-mean", "backward", "test_backward",
           sub=[("dZ2 = (cache[\"Y\"] - D) / N", "dZ2 = cache[\"Y\"] - D")], names="forgot the 1/N"),
     Entry("b-z1-as-input", "backward", "test_backward",

@@ -190,3 +190,24 @@ def messages(outcome):
     for test in outcome.get("tests", {}).values():
         texts += [part["message"] for part in (test["visible"], test["hidden"]) if part]
     return texts
+
+
+# What a message says, for the fresh set's figures: a cause ("Likely cause", or a first line that
+# names the mistake), a description of the difference (where, how close, on which inputs), or
+# nothing beyond "is not right / differs" (bare).
+_GENERIC = ("entries differ from the expected values", "it differs from the expected value",
+            "No single cause fits every input tried")
+_DESCRIBED = ("Where:", "Only ", "only ", "agrees with the expected value", "\n  On ",
+              "It is right on", "Every entry agrees", "Also: it changed", "The diagonal is",
+              "is the same number")
+
+
+def message_kind(failure):
+    """'named', 'described', 'bare' or 'traceback' for one failure ({"ename", "message"})."""
+    if failure["ename"] not in ("AssertionError", "ForbiddenCall"):
+        return "traceback"
+    text = failure["message"]
+    first = text.split("\n")[0]
+    if "Likely cause" in text or not any(g in first for g in _GENERIC):
+        return "named"
+    return "described" if any(d in text for d in _DESCRIBED) else "bare"
