@@ -114,6 +114,9 @@ ENTRIES = [
     # --- d_softplus
     Entry("e4-no-inner", "d_softplus", "test_d_softplus",
           sub=[("return np.exp(x) / (1 + np.exp(x))", "return 1 / (1 + np.exp(x))")], names="inner derivative"),
+    Entry("e4-outer-missing", "d_softplus", "test_d_softplus",
+          sub=[("return np.exp(x) / (1 + np.exp(x))", "return np.exp(x)")], names="outer one",
+          not_names=("inner derivative: with",)),
     Entry("e4-log-as-h", "d_softplus", "test_d_softplus",
           sub=[("return np.exp(x) / (1 + np.exp(x))", "return (1 + np.exp(x)) * np.exp(x)")], names="instead of 1/h"),
     Entry("e4-numerical", "d_softplus", "test_d_softplus",

@@ -104,6 +104,8 @@ ENTRIES = [
           source="def sigmoid(Z):\n    return 1 / (1 + np.exp(Z))\n", names="sign in the exponent"),
     Entry("e-tanh", "sigmoid", "test_sigmoid",
           source="def sigmoid(Z):\n    return np.tanh(Z)\n", names="tanh"),
+    Entry("e-tanh-identity-unhalved", "sigmoid", "test_sigmoid",
+          source="def sigmoid(Z):\n    return (1 + np.tanh(Z)) / 2\n", names="σ(2z)", not_names=("that is tanh",)),
     Entry("e-one-plus-missing", "sigmoid", "test_sigmoid",
           source="def sigmoid(Z):\n    return 1 / np.exp(-Z)\n", names="'1 +' is missing",
           not_names=("softmax", "row max")),
